@@ -1,0 +1,46 @@
+/**
+ * Typed readers for the service's environment settings.
+ *
+ * Each Layer reads what it needs through these, so a missing or malformed value
+ * fails start-up with a `ConfigError` naming the variable (see `main.ts`).
+ */
+import { Config, Duration, Schema } from "effect"
+
+const IntFromString = Schema.NumberFromString.check(Schema.isInt())
+
+/** A whole number within `[min, max]`, with a default when unset. */
+export const int = (name: string, options: { readonly default: number; readonly min: number; readonly max?: number }) =>
+  Config.schema(
+    IntFromString.check(
+      Schema.isGreaterThanOrEqualTo(options.min),
+      Schema.isLessThanOrEqualTo(options.max ?? Number.MAX_SAFE_INTEGER)
+    ),
+    name
+  ).pipe(Config.withDefault(options.default))
+
+/** A duration given in milliseconds (`*_MS` variables). */
+export const millis = (name: string, defaultMs: number, min = 1) =>
+  int(name, { default: defaultMs, min }).pipe(Config.map(Duration.millis))
+
+/** A duration given in seconds (`*_S` variables). */
+export const seconds = (name: string, defaultS: number, min = 1) =>
+  int(name, { default: defaultS, min }).pipe(Config.map(Duration.seconds))
+
+/** `true`/`false` (also `1`/`0`, `yes`/`no`, `on`/`off`), with a default. */
+export const flag = (name: string, defaultValue: boolean) => Config.Boolean(name).pipe(Config.withDefault(defaultValue))
+
+/** A comma-separated list. */
+export const list = (name: string, defaultValue: ReadonlyArray<string>) =>
+  Config.String(name).pipe(
+    Config.map((raw) => raw.split(",").map((s) => s.trim()).filter((s) => s.length > 0)),
+    Config.withDefault(defaultValue)
+  )
+
+/** `DATA_DIR`: where files, backups, outboxes and the embedded database live. */
+export const dataDir = Config.String("DATA_DIR").pipe(Config.withDefault("./var"))
+
+/** `NODE_ENV=production` switches development conveniences off. */
+export const isProduction = Config.String("NODE_ENV").pipe(
+  Config.withDefault("development"),
+  Config.map((env) => env === "production")
+)

@@ -1,0 +1,187 @@
+/**
+ * The database: one instrumented `PgClient` for the whole process, on the real
+ * PostgreSQL of `DATABASE_URL` or, when that is unset, on an embedded PGlite
+ * served over a loopback socket so that every code path uses the same client.
+ */
+import * as NodeServices from "@effect/platform-node/NodeServices"
+import type * as PgClientModule from "@effect/sql-pg/PgClient"
+import { PgClient } from "@effect/sql-pg/PgClient"
+import * as PgMigrator from "@effect/sql-pg/PgMigrator"
+import { Config, Context, Duration, Effect, Layer, Option, Redacted, Schedule, String as Str } from "effect"
+import { SqlClient } from "effect/sql/SqlClient"
+import type { SqlError } from "effect/sql/SqlError"
+import * as Fs from "node:fs/promises"
+import * as Path from "node:path"
+import { migrations } from "../../migrations/index.ts"
+import * as PgPoolClient from "./PgPoolClient.ts"
+import * as Settings from "./Settings.ts"
+
+/** Splits a `postgres://` URL into fields: a `url`-only config names spans and dumps badly. */
+export const pgConfig = (url: Redacted.Redacted<string>): PgClientModule.PgClientConfig => {
+  const parsed = new URL(Redacted.value(url))
+  const password = decodeURIComponent(parsed.password)
+  return {
+    host: parsed.hostname.replace(/^\[(.*)\]$/, "$1") || "localhost",
+    port: parsed.port === "" ? 5432 : Number(parsed.port),
+    database: decodeURIComponent(parsed.pathname.replace(/^\//, "")) || "postgres",
+    username: decodeURIComponent(parsed.username) || "postgres",
+    ...(password !== "" && { password: Redacted.make(password) })
+  }
+}
+
+/** Which database backend the process runs on, for the start-up log and `/health`. */
+export class DatabaseBackend extends Context.Service<DatabaseBackend, {
+  readonly kind: "postgres" | "pglite"
+  readonly description: string
+}>()("maplehustle/infra/Sql/DatabaseBackend") {}
+
+/** Live counters of the connection pool (`GET /ops/stats`, `/metrics`). */
+export class PoolStats extends Context.Service<PoolStats, {
+  readonly snapshot: Effect.Effect<PgPoolClient.PoolCounters>
+}>()("maplehustle/infra/Sql/PoolStats") {}
+
+/**
+ * Starts PGlite with the extensions our schema needs, persisted under
+ * `$DATA_DIR/pglite`, and serves it on an ephemeral loopback port.
+ * PGlite runs one transaction at a time and does not deliver NOTIFY over the
+ * socket: nothing may rely on either for correctness.
+ */
+const embeddedPostgres = Effect.gen(function*() {
+  const dataDir = yield* Settings.dataDir
+  const directory = Path.resolve(dataDir, "pglite")
+  const [{ PGlite }, { PGLiteSocketServer }, { btree_gist }, { citext }, { pgcrypto }] = yield* Effect.promise(() =>
+    Promise.all([
+      import("@electric-sql/pglite"),
+      import("@electric-sql/pglite-socket"),
+      import("@electric-sql/pglite/contrib/btree_gist"),
+      import("@electric-sql/pglite/contrib/citext"),
+      import("@electric-sql/pglite/contrib/pgcrypto")
+    ])
+  )
+  yield* Effect.promise(() => Fs.mkdir(directory, { recursive: true }))
+  const db = yield* Effect.acquireRelease(
+    Effect.promise(() => PGlite.create(directory, { extensions: { btree_gist, citext, pgcrypto } })),
+    (db) => Effect.promise(() => db.close())
+  )
+  const server = yield* Effect.acquireRelease(
+    Effect.promise(async () => {
+      const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0, maxConnections: 200 })
+      await server.start()
+      return server
+    }),
+    (server) => Effect.promise(() => server.stop())
+  )
+  const port = Number(server.getServerConn().split(":").pop())
+  return {
+    config: { host: "127.0.0.1", port, username: "postgres", database: "postgres", ssl: false },
+    description: `embedded PGlite (${directory})`
+  }
+})
+
+const poolSettings = Config.all({
+  maxConnections: Settings.int("DB_POOL_MAX", { default: 20, min: 1, max: 1000 }),
+  minConnections: Settings.int("DB_POOL_MIN", { default: 2, min: 0, max: 1000 }),
+  connectTimeout: Settings.millis("DB_CONNECT_TIMEOUT_MS", 5000),
+  acquireTimeout: Settings.millis("DB_ACQUIRE_TIMEOUT_MS", 5000),
+  maxWaiting: Settings.int("DB_POOL_MAX_WAITING", { default: 500, min: 0 }),
+  idleTimeout: Settings.millis("DB_IDLE_TIMEOUT_MS", 30000),
+  connectionTTL: Settings.seconds("DB_MAX_LIFETIME_S", 3600),
+  statementTimeout: Settings.millis("DB_STATEMENT_TIMEOUT_MS", 30000)
+})
+
+/**
+ * `PgClient` + `SqlClient` + `PoolStats` + `DatabaseBackend`, scoped: the pool
+ * closes when the layer's scope does, after the statements in flight finish.
+ */
+export const PgLive = Layer.effectContext(Effect.gen(function*() {
+  const url = yield* Config.option(Config.Redacted("DATABASE_URL"))
+  const pool = yield* poolSettings
+  const target = yield* Option.match(url, {
+    onNone: () => embeddedPostgres,
+    onSome: (url) => {
+      const config = pgConfig(url)
+      return Effect.succeed({ config, description: `PostgreSQL ${config.host}:${config.port}/${config.database}` })
+    }
+  })
+  const { client, counters } = yield* PgPoolClient.make({
+    ...target.config,
+    applicationName: "maplehustle",
+    transformQueryNames: Str.camelToSnake,
+    transformResultNames: Str.snakeToCamel,
+    keepAlive: Duration.seconds(30),
+    connectTimeout: pool.connectTimeout,
+    startupParameters: { statement_timeout: String(Duration.toMillis(pool.statementTimeout)) },
+    maxConnections: pool.maxConnections,
+    minConnections: Math.min(pool.minConnections, pool.maxConnections),
+    idleTimeout: pool.idleTimeout,
+    connectionTTL: pool.connectionTTL,
+    acquireTimeout: pool.acquireTimeout,
+    maxWaiting: pool.maxWaiting
+  })
+  return Context.make(PgClient, client).pipe(
+    Context.add(SqlClient, client),
+    Context.add(PoolStats, { snapshot: Effect.sync(counters) }),
+    Context.add(DatabaseBackend, { kind: Option.isSome(url) ? "postgres" : "pglite", description: target.description })
+  )
+}))
+
+/**
+ * Applies pending migrations. Several processes may start at once: the
+ * migrator locks its table and reports `Locked` to the losers, who wait and
+ * find nothing left to do.
+ */
+export const migrate = (options?: { readonly schemaDirectory?: string }) =>
+  PgMigrator.run({
+    loader: PgMigrator.fromRecord(migrations),
+    ...(options?.schemaDirectory !== undefined && { schemaDirectory: options.schemaDirectory })
+  }).pipe(
+    Effect.retry({
+      while: (error) => error._tag === "MigrationError" && error.kind === "Locked",
+      schedule: Schedule.spaced("200 millis"),
+      times: 100
+    }),
+    Effect.provide(NodeServices.layer)
+  )
+
+/** Runs the migrations once the pool is up; everything built on `SqlLive` sees the whole schema. */
+export const MigrationsLive = Layer.effectDiscard(
+  migrate().pipe(
+    Effect.tap((applied) =>
+      applied.length > 0
+        ? Effect.logInfo(`applied ${applied.length} migration(s)`, applied.map(([id, name]) => `${id}_${name}`))
+        : Effect.logDebug("schema up to date")
+    )
+  )
+)
+
+export const SqlLive = MigrationsLive.pipe(Layer.provideMerge(PgLive))
+
+/**
+ * Transactions for domain services: infrastructure faults become defects, and
+ * work that must wait for the commit (cache invalidation, wake-ups) is
+ * registered with `afterCommit`.
+ */
+export class Transactions extends Context.Service<Transactions, {
+  readonly withTransaction: <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  readonly afterCommit: <R>(effect: Effect.Effect<void, never, R>) => Effect.Effect<void, never, R>
+}>()("maplehustle/infra/Sql/Transactions") {
+  static readonly make = Effect.gen(function*() {
+    const sql = yield* SqlClient
+    return Transactions.of({
+      withTransaction: <A, E, R>(self: Effect.Effect<A, E, R>) =>
+        sql.withTransaction(self).pipe(
+          Effect.catchIf(
+            (error): error is SqlError => typeof error === "object" && error !== null && "_tag" in error && error._tag === "SqlError",
+            (error) => Effect.die(error)
+          )
+        ) as Effect.Effect<A, E, R>,
+      afterCommit: sql.afterCommit
+    })
+  })
+  static readonly layer = Layer.effect(this, this.make)
+  /** No transaction at all: for unit tests of domain logic with mocked repositories. */
+  static readonly layerTest = Layer.succeed(this, {
+    withTransaction: (self) => self,
+    afterCommit: (effect) => effect
+  })
+}
