@@ -33,6 +33,8 @@ export const pgConfig = (url: Redacted.Redacted<string>): PgClientModule.PgClien
 export class DatabaseBackend extends Context.Service<DatabaseBackend, {
   readonly kind: "postgres" | "pglite"
   readonly description: string
+  /** One trivial round trip through the pool. */
+  readonly ping: Effect.Effect<void, SqlError>
 }>()("maplehustle/infra/Sql/DatabaseBackend") {}
 
 /** Live counters of the connection pool (`GET /ops/stats`, `/metrics`). */
@@ -121,7 +123,11 @@ export const PgLive = Layer.effectContext(Effect.gen(function*() {
   return Context.make(PgClient, client).pipe(
     Context.add(SqlClient, client),
     Context.add(PoolStats, { snapshot: Effect.sync(counters) }),
-    Context.add(DatabaseBackend, { kind: Option.isSome(url) ? "postgres" : "pglite", description: target.description })
+    Context.add(DatabaseBackend, {
+      kind: Option.isSome(url) ? "postgres" : "pglite",
+      description: target.description,
+      ping: Effect.asVoid(client`SELECT 1`)
+    })
   )
 }))
 
@@ -184,4 +190,17 @@ export class Transactions extends Context.Service<Transactions, {
     withTransaction: (self) => self,
     afterCommit: (effect) => effect
   })
+}
+
+/**
+ * The SQLSTATE and constraint name PostgreSQL reported, so repositories can turn
+ * a named constraint (`bookings_no_overlap`, `users_email_key`) into a domain error.
+ */
+export const violation = (error: SqlError): { readonly code: string | undefined; readonly constraint: string | undefined } => {
+  const cause: unknown = error.reason.cause
+  const field = (name: "code" | "constraint") =>
+    typeof cause === "object" && cause !== null && name in cause && typeof (cause as Record<string, unknown>)[name] === "string"
+      ? (cause as Record<string, string>)[name]
+      : undefined
+  return { code: field("code"), constraint: field("constraint") }
 }

@@ -1,0 +1,16 @@
+/**
+ * The whole public contract (`../shared/API.md`), defined once: the server,
+ * `/openapi.json`, `/docs` and the typed `HttpApiClient` all derive from it.
+ */
+import { HttpApi, OpenApi } from "effect/http-api"
+import pkg from "../package.json" with { type: "json" }
+import { SystemApi } from "./health/Api.ts"
+
+export class Api extends HttpApi.make("maplehustle")
+  .add(SystemApi)
+  .annotateMerge(OpenApi.annotations({
+    title: "MapleHustle API",
+    version: pkg.version,
+    description: "Book providers for services and buy handmade items across Canada."
+  }))
+{}

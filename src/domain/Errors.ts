@@ -1,0 +1,58 @@
+/**
+ * The error envelope shared by every route: `{ _tag, message, ...fields }`.
+ * Feature errors live with their feature; these are the cross-cutting ones
+ * (API.md, "Status codes"). Each carries its HTTP status, so an endpoint that
+ * declares one documents it in the OpenAPI spec and HttpApi encodes it.
+ */
+import { Schema } from "effect"
+
+export class BadRequest extends Schema.TaggedError<BadRequest>()("BadRequest", {
+  message: Schema.String
+}, { httpApiStatus: 400 }) {}
+
+/** One schema problem of a request: where (`path` within `in`) and what. */
+export const DecodeIssue = Schema.Struct({
+  path: Schema.Array(Schema.Union([Schema.String, Schema.Number])),
+  message: Schema.String
+})
+
+export class HttpApiDecodeError extends Schema.TaggedError<HttpApiDecodeError>()("HttpApiDecodeError", {
+  message: Schema.String,
+  in: Schema.Literals(["path", "query", "headers", "body"]),
+  issues: Schema.Array(DecodeIssue)
+}, { httpApiStatus: 400 }) {}
+
+export class Unauthorized extends Schema.TaggedError<Unauthorized>()("Unauthorized", {
+  message: Schema.String
+}, { httpApiStatus: 401 }) {}
+
+export class Forbidden extends Schema.TaggedError<Forbidden>()("Forbidden", {
+  message: Schema.String
+}, { httpApiStatus: 403 }) {}
+
+export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", {
+  message: Schema.String
+}, { httpApiStatus: 404 }) {}
+
+export class PayloadTooLarge extends Schema.TaggedError<PayloadTooLarge>()("PayloadTooLarge", {
+  message: Schema.String,
+  limit_bytes: Schema.Number
+}, { httpApiStatus: 413 }) {}
+
+export class UnsupportedMediaType extends Schema.TaggedError<UnsupportedMediaType>()("UnsupportedMediaType", {
+  message: Schema.String
+}, { httpApiStatus: 415 }) {}
+
+export class RateLimited extends Schema.TaggedError<RateLimited>()("RateLimited", {
+  message: Schema.String,
+  retry_after: Schema.Number
+}, { httpApiStatus: 429 }) {}
+
+export class InternalServerError extends Schema.TaggedError<InternalServerError>()("InternalServerError", {
+  message: Schema.String,
+  request_id: Schema.String
+}, { httpApiStatus: 500 }) {}
+
+export class ServiceUnavailable extends Schema.TaggedError<ServiceUnavailable>()("ServiceUnavailable", {
+  message: Schema.String
+}, { httpApiStatus: 503 }) {}

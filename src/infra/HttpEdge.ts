@@ -1,0 +1,190 @@
+/**
+ * What every response of the service shares, applied once around the router:
+ * request ids, `traceparent`, security headers, the 1 MiB body limit, and the
+ * error envelope for every failure that no endpoint encoded itself — decode
+ * errors (400 naming the fields), unknown routes (404), oversized bodies (413),
+ * a database that cannot be reached in time (503), and defects (500, logged
+ * once with the request id; the body never carries SQL, stacks or hosts).
+ */
+import { ByteSize, Cause, Context, Effect, Layer, Option, Schema, SchemaIssue } from "effect"
+import { HttpIncomingMessage, HttpRouter, HttpServerRequest, HttpServerResponse, HttpTraceContext } from "effect/http"
+import { HttpApiError } from "effect/http-api"
+import { isHttpServerError } from "effect/http/HttpServerError"
+import { isSqlError } from "effect/sql/SqlError"
+import * as Crypto from "node:crypto"
+import * as Errors from "../domain/Errors.ts"
+import * as Settings from "./Settings.ts"
+
+/** The id of the request being served: echoed from `X-Request-Id` when well-formed, else generated. */
+export const CurrentRequestId = Context.Reference<string>("maplehustle/infra/HttpEdge/CurrentRequestId", {
+  defaultValue: () => "none"
+})
+
+export const MAX_BODY_BYTES = 1024 * 1024
+
+const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/
+
+const securityHeaders = {
+  "x-content-type-options": "nosniff",
+  "x-frame-options": "DENY",
+  "referrer-policy": "strict-origin-when-cross-origin",
+  "strict-transport-security": "max-age=31536000; includeSubDomains",
+  "content-security-policy": "default-src 'none'; frame-ancestors 'none'"
+}
+/** Swagger UI is one page with inline scripts and styles. */
+const docsSecurityHeaders = {
+  ...securityHeaders,
+  "content-security-policy":
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'"
+}
+
+const randomHex = (bytes: number) => Crypto.randomBytes(bytes).toString("hex")
+
+/**
+ * Without an exporter there is no server span, yet every response carries a
+ * `traceparent` (API.md): continue the caller's trace with a fresh span id, or
+ * start one, so the id still correlates the request across services and logs.
+ */
+const untracedTraceparent = (request: HttpServerRequest.HttpServerRequest) => {
+  const parent = HttpTraceContext.fromHeaders(request.headers)
+  const traceId = Option.isSome(parent) ? parent.value.traceId : randomHex(16)
+  return `00-${traceId}-${randomHex(8)}-00`
+}
+
+const envelope = <E extends { readonly _tag: string }>(schema: Schema.Codec<E, unknown>, error: E, status: number) =>
+  HttpServerResponse.jsonUnsafe(Schema.encodeSync(schema)(error), { status })
+
+const formatter = SchemaIssue.makeFormatterStandardSchemaV1()
+const decodeLocation = {
+  Params: "path",
+  Query: "query",
+  Headers: "headers",
+  Payload: "body"
+} as const
+
+/** Turns HttpApi's request-decoding failure into a 400 that names each offending field. */
+const decodeErrorResponse = (error: HttpApiError.HttpApiSchemaError) => {
+  const location = decodeLocation[error.kind as keyof typeof decodeLocation]
+  const issue = Schema.isSchemaError(error.cause) ? error.cause.issue : undefined
+  const issues = issue === undefined
+    ? []
+    : formatter(issue).issues.map((i) => ({
+      path: (i.path ?? []).map((segment) =>
+        typeof segment === "object" && segment !== null && "key" in segment ? segment.key : segment
+      ).map((key) => typeof key === "number" ? key : String(key)),
+      message: i.message
+    }))
+  const summary = issues.map((i) => i.path.length > 0 ? `${i.path.join(".")}: ${i.message}` : i.message).join("; ")
+  return envelope(
+    Errors.HttpApiDecodeError,
+    new Errors.HttpApiDecodeError({
+      in: location ?? "body",
+      message: `Invalid request ${location ?? "body"}${summary === "" ? "" : `: ${summary}`}`,
+      issues
+    }),
+    400
+  )
+}
+
+const isUnavailable = (u: unknown) =>
+  isSqlError(u) &&
+  (u.reason._tag === "ConnectionError" || u.reason._tag === "StatementTimeoutError" ||
+    u.reason._tag === "LockTimeoutError")
+
+/** Maps a failed request to its envelope; `undefined` means "a defect": 500. */
+const knownFailure = (cause: Cause.Cause<unknown>, request: HttpServerRequest.HttpServerRequest) => {
+  for (const reason of cause.reasons) {
+    const value = Cause.isFailReason(reason) ? reason.error : Cause.isDieReason(reason) ? reason.defect : undefined
+    if (value === undefined) continue
+    if (HttpApiError.HttpApiSchemaError.is(value) && value.kind in decodeLocation) {
+      return decodeErrorResponse(value)
+    }
+    if (HttpApiError.HttpApiPayloadTooLarge.is(value)) {
+      return payloadTooLarge
+    }
+    if (isHttpServerError(value)) {
+      const reason = value.reason
+      if (reason._tag === "RouteNotFound") {
+        return envelope(
+          Errors.NotFound,
+          new Errors.NotFound({ message: `No route for ${request.method} ${request.url.split("?")[0]}` }),
+          404
+        )
+      }
+      if (reason._tag === "RequestParseError") {
+        return reason.reason === "BodyTooLarge"
+          ? payloadTooLarge
+          : envelope(Errors.BadRequest, new Errors.BadRequest({ message: "The request body could not be read" }), 400)
+      }
+    }
+    if (isUnavailable(value)) {
+      return envelope(
+        Errors.ServiceUnavailable,
+        new Errors.ServiceUnavailable({ message: "The database is unavailable; try again shortly" }),
+        503
+      )
+    }
+  }
+  return undefined
+}
+
+const payloadTooLarge = envelope(
+  Errors.PayloadTooLarge,
+  new Errors.PayloadTooLarge({ message: `The request body exceeds ${MAX_BODY_BYTES} bytes`, limit_bytes: MAX_BODY_BYTES }),
+  413
+)
+
+const edge = HttpRouter.middleware((app) =>
+  Effect.gen(function*() {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    const incoming = request.headers["x-request-id"]
+    const requestId = incoming !== undefined && requestIdPattern.test(incoming) ? incoming : crypto.randomUUID()
+    const declaredLength = Number(request.headers["content-length"] ?? 0)
+
+    const response = declaredLength > MAX_BODY_BYTES
+      ? payloadTooLarge
+      : yield* app.pipe(
+        Effect.catchCause((cause) => {
+          if (Cause.hasInterruptsOnly(cause)) return Effect.failCause(cause)
+          const known = knownFailure(cause, request)
+          if (known !== undefined) return Effect.succeed(known)
+          return Effect.as(
+            Effect.logError("request failed", cause),
+            envelope(
+              Errors.InternalServerError,
+              new Errors.InternalServerError({ message: "Internal server error", request_id: requestId }),
+              500
+            )
+          )
+        }),
+        Effect.provideService(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(MAX_BODY_BYTES)),
+        Effect.provideService(CurrentRequestId, requestId),
+        Effect.annotateLogs({ request_id: requestId })
+      )
+
+    const span = Option.getOrUndefined(yield* Effect.option(Effect.currentSpan))
+    if (span !== undefined) span.attribute("http.request_id", requestId)
+    const traceparent = span !== undefined
+      ? `00-${span.traceId}-${span.spanId}-${span.sampled ? "01" : "00"}`
+      : untracedTraceparent(request)
+    const isDocs = request.url === "/docs" || request.url.startsWith("/docs/") || request.url.startsWith("/docs?")
+    return response.pipe(
+      HttpServerResponse.setHeaders(isDocs ? docsSecurityHeaders : securityHeaders),
+      HttpServerResponse.setHeaders({ "x-request-id": requestId, traceparent })
+    )
+  }), { global: true })
+
+/** CORS for the configured origins (`CORS_ORIGINS`, comma-separated). */
+const cors = Layer.unwrap(Effect.map(
+  Settings.list("CORS_ORIGINS", ["http://localhost:3000", "http://localhost:8080", "http://localhost:4200"]),
+  (origins) =>
+    HttpRouter.cors({
+      allowedOrigins: origins,
+      allowedMethods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+      allowedHeaders: ["authorization", "content-type", "idempotency-key", "x-request-id", "traceparent"],
+      exposedHeaders: ["x-request-id", "traceparent", "retry-after", "idempotent-replayed"],
+      maxAge: 600
+    })
+))
+
+export const HttpEdgeLive = Layer.mergeAll(edge, cors)

@@ -1,0 +1,52 @@
+/**
+ * A fresh database for one `it.layer` block, cloned from the migrated template
+ * of `globalSetup.ts`, served through the same instrumented client as
+ * production (`PgLive`), and dropped when the block ends.
+ */
+import { PgClient } from "@effect/sql-pg"
+import { Config, ConfigProvider, Effect, Layer, Redacted } from "effect"
+import { SqlClient } from "effect/sql/SqlClient"
+import { PgLive, pgConfig } from "../../src/infra/Sql.ts"
+
+export const adminUrl = Config.Redacted("TEST_DATABASE_ADMIN_URL")
+const template = Config.String("TEST_DATABASE_TEMPLATE")
+
+/** Runs `f` on a one-connection client to the admin database. */
+export const onAdmin = <A, E>(f: (sql: SqlClient) => Effect.Effect<A, E>) =>
+  Effect.gen(function*() {
+    const url = yield* adminUrl
+    return yield* SqlClient.use(f).pipe(
+      Effect.provide(Layer.fresh(PgClient.layer({ ...pgConfig(url), maxConnections: 1 }))),
+      Effect.scoped
+    )
+  })
+
+/** Creates an empty (`template: false`) or migrated database and drops it with the scope. */
+export const scopedDatabase = (options: { readonly migrated: boolean }) =>
+  Effect.gen(function*() {
+    const name = `mh_test_${crypto.randomUUID().replaceAll("-", "")}`
+    const from = options.migrated ? yield* template : "template0"
+    yield* Effect.acquireRelease(
+      onAdmin((sql) => sql`CREATE DATABASE ${sql(name)} TEMPLATE ${sql(from)}`),
+      () => Effect.ignore(onAdmin((sql) => sql`DROP DATABASE IF EXISTS ${sql(name)} WITH (FORCE)`))
+    )
+    const url = new URL(Redacted.value(yield* adminUrl))
+    url.pathname = `/${name}`
+    return { name, url: Redacted.make(url.toString()) }
+  })
+
+/**
+ * `PgClient`, `SqlClient`, `PoolStats` and `DatabaseBackend` on a private clone
+ * of the migrated template. `settings` overrides pool variables (`DB_POOL_MAX`, …).
+ */
+export const TestDatabase = (settings: Record<string, string> = {}) =>
+  Layer.unwrap(Effect.gen(function*() {
+    const database = yield* scopedDatabase({ migrated: true })
+    return Layer.fresh(PgLive).pipe(
+      Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({
+        DATABASE_URL: Redacted.value(database.url),
+        DB_POOL_MIN: "0",
+        ...settings
+      })))
+    )
+  })).pipe(Layer.orDie)
