@@ -162,7 +162,10 @@ const edge = HttpRouter.middleware((app) =>
         Effect.annotateLogs({ request_id: requestId })
       )
 
-    const span = Option.getOrUndefined(yield* Effect.option(Effect.currentSpan))
+    // Only the request's own server span: without a tracer there is none, and any other span is not this request's.
+    const span = Option.getOrUndefined(
+      Option.filter(yield* Effect.option(Effect.currentSpan), (span) => span.kind === "server")
+    )
     if (span !== undefined) span.attribute("http.request_id", requestId)
     const traceparent = span !== undefined
       ? `00-${span.traceId}-${span.spanId}-${span.sampled ? "01" : "00"}`
