@@ -30,14 +30,13 @@ export const DomainLive = Layer.mergeAll(Health.layer)
  * within 30 s. On shutdown the server stops accepting, closes idle keep-alive
  * connections and lets requests in flight finish for up to 10 s.
  */
-const ServerLive = Layer.unwrap(Effect.map(
-  Config.Port("PORT").pipe(Config.withDefault(3000)),
-  (port) =>
-    NodeHttpServer.layer(
-      () => createServer({ headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 5_000 }),
-      { port, gracefulShutdownTimeout: "10 seconds" }
-    )
-))
+export const serverOn = (port: number) =>
+  NodeHttpServer.layer(
+    () => createServer({ headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 5_000 }),
+    { port, gracefulShutdownTimeout: "10 seconds" }
+  )
+
+const ServerLive = Layer.unwrap(Effect.map(Config.Port("PORT").pipe(Config.withDefault(3000)), serverOn))
 
 // The server listens once built: DomainLive (and the migrations below it) come first.
 export const HttpLive = HttpApp.pipe(Layer.provide(ServerLive), Layer.provide(DomainLive))

@@ -9,7 +9,7 @@ import { PgClient } from "@effect/sql-pg/PgClient"
 import * as PgMigrator from "@effect/sql-pg/PgMigrator"
 import { Config, Context, Duration, Effect, Layer, Option, Redacted, Schedule, String as Str } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
-import type { SqlError } from "effect/sql/SqlError"
+import { isSqlError, type SqlError } from "effect/sql/SqlError"
 import * as Fs from "node:fs/promises"
 import * as Path from "node:path"
 import { migrations } from "../../migrations/index.ts"
@@ -167,27 +167,26 @@ export const SqlLive = MigrationsLive.pipe(Layer.provideMerge(PgLive))
  * work that must wait for the commit (cache invalidation, wake-ups) is
  * registered with `afterCommit`.
  */
+/** Infrastructure faults are defects for the domain: the HTTP edge answers them with 500 or 503. */
+const dieOnSqlError = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, Exclude<E, SqlError>, R> =>
+  Effect.catch(self, (error) => isSqlError(error) ? Effect.die(error) : Effect.fail(error as Exclude<E, SqlError>))
+
 export class Transactions extends Context.Service<Transactions, {
-  readonly withTransaction: <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  readonly withTransaction: <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, Exclude<E, SqlError>, R>
   readonly afterCommit: <R>(effect: Effect.Effect<void, never, R>) => Effect.Effect<void, never, R>
 }>()("maplehustle/infra/Sql/Transactions") {
   static readonly make = Effect.gen(function*() {
     const sql = yield* SqlClient
     return Transactions.of({
-      withTransaction: <A, E, R>(self: Effect.Effect<A, E, R>) =>
-        sql.withTransaction(self).pipe(
-          Effect.catchIf(
-            (error): error is SqlError => typeof error === "object" && error !== null && "_tag" in error && error._tag === "SqlError",
-            (error) => Effect.die(error)
-          )
-        ) as Effect.Effect<A, E, R>,
+      withTransaction: (self) => dieOnSqlError(sql.withTransaction(self)),
       afterCommit: sql.afterCommit
     })
   })
   static readonly layer = Layer.effect(this, this.make)
   /** No transaction at all: for unit tests of domain logic with mocked repositories. */
   static readonly layerTest = Layer.succeed(this, {
-    withTransaction: (self) => self,
+    withTransaction: dieOnSqlError,
+    // @effect-diagnostics-next-line missingEffectContext:off
     afterCommit: (effect) => effect
   })
 }

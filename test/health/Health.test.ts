@@ -1,13 +1,16 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Schema } from "effect"
 import { HttpClient } from "effect/http"
 import { TestDatabase } from "../utils/TestDatabase.ts"
 import { TestApp, TestRedis } from "../utils/TestInfra.ts"
 
+const parseJson = Schema.decodeUnknownSync(Schema.fromJsonString(Schema.Unknown)) as (text: string) => any
+
 const getJson = (path: string) =>
   Effect.gen(function*() {
     const response = yield* HttpClient.get(path)
-    return { status: response.status, headers: response.headers, body: (yield* response.json) as Record<string, any> }
+    const text = yield* response.text
+    return { status: response.status, text, body: parseJson(text) }
   })
 
 /** Nothing listens on port 1: connections are refused at once. */
@@ -31,7 +34,7 @@ describe("health", () => {
           assert.strictEqual(ready.body.checks.cache.backend, "redis")
           assert.strictEqual(ready.body.checks.cache.status, "up")
           assert.strictEqual(ready.body.checks.queue.status, "up")
-          assert.notMatch(JSON.stringify(ready.body), /127\.0\.0\.1|localhost|root/)
+          assert.notMatch(ready.text, /127\.0\.0\.1|localhost|root/)
         }))
 
       it.effect("GET / names the service and version", () =>

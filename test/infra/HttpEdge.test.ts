@@ -30,7 +30,7 @@ const ProbeHttp = HttpApiBuilder.group(ProbeApi, "probe", (handlers) =>
       Effect.die(new SqlError({ reason: new ConnectionError({ cause: new Error("ECONNREFUSED 10.0.0.5:5432") }) }))))
 
 /** Every Error-level log line, with its annotations, as JSON. */
-class ErrorLogs extends Context.Service<ErrorLogs, Array<string>>()("test/ErrorLogs") {}
+class ErrorLogs extends Context.Service<ErrorLogs, Array<string>>()("maplehustle/test/infra/HttpEdge.test/ErrorLogs") {}
 const errorLogs = Layer.unwrap(Effect.sync(() => {
   const logs: Array<string> = []
   return Layer.mergeAll(
@@ -50,11 +50,13 @@ const TestEdge = HttpRouter.serve(
   { disableLogger: true }
 ).pipe(Layer.provideMerge(NodeHttpServer.layerTest), Layer.provideMerge(errorLogs))
 
+const parseJson = Schema.decodeUnknownSync(Schema.fromJsonString(Schema.Unknown)) as (text: string) => any
+
 const send = (request: HttpClientRequest.HttpClientRequest) =>
   Effect.gen(function*() {
     const response = yield* HttpClient.execute(request)
     const text = yield* response.text
-    return { status: response.status, headers: response.headers, text, body: text === "" ? undefined : JSON.parse(text) }
+    return { status: response.status, headers: response.headers, text, body: text === "" ? undefined : parseJson(text) }
   })
 
 const validId = "6f1c2a52-1b9e-4a43-9d0b-8b2f1f0f8a11"

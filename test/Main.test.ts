@@ -1,0 +1,75 @@
+/**
+ * The service as an operator runs it: `node src/main.ts` in its own process.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Exit, Redacted, Scope } from "effect"
+import * as Fs from "node:fs/promises"
+import * as Os from "node:os"
+import * as Path from "node:path"
+import { scopedDatabase } from "./utils/TestDatabase.ts"
+import { testRedisUrl } from "./utils/TestInfra.ts"
+import { awaitStatus, startService } from "./utils/ServiceProcess.ts"
+
+const readyBody = async (port: number, timeoutMs: number) => {
+  const response = await awaitStatus(`http://127.0.0.1:${port}/health/ready`, 200, timeoutMs)
+  return await response.json() as { status: string; checks: { database: { backend: string }; cache: { backend: string } } }
+}
+
+describe("main", () => {
+  it("boots on the embedded defaults, serves /docs and readiness, and exits 0 on SIGTERM", async () => {
+    const dataDir = await Fs.mkdtemp(Path.join(Os.tmpdir(), "mh-smoke-"))
+    const service = await startService({ DATA_DIR: dataDir })
+    try {
+      const ready = await readyBody(service.port, 20_000)
+      assert.strictEqual(ready.status, "ready")
+      assert.strictEqual(ready.checks.database.backend, "pglite")
+      assert.strictEqual(ready.checks.cache.backend, "memory")
+      assert.strictEqual((await fetch(`http://127.0.0.1:${service.port}/docs`)).status, 200)
+      assert.match(service.output().stdout, /database: embedded PGlite/)
+      assert.match(service.output().stdout, /cache and rate limits: in-memory/)
+      service.child.kill("SIGTERM")
+      assert.strictEqual(await service.exited, 0)
+    } finally {
+      service.child.kill("SIGKILL")
+      await Fs.rm(dataDir, { recursive: true, force: true })
+    }
+  }, 60_000)
+
+  it("runs against the real Postgres and Redis, migrating an empty database", async () => {
+    const scope = Effect.runSync(Scope.make())
+    try {
+      const database = await Effect.runPromise(Scope.provide(scopedDatabase({ migrated: false }), scope))
+      const redisUrl = await Effect.runPromise(Effect.gen(function*() {
+        return yield* testRedisUrl
+      }))
+      const service = await startService({ DATABASE_URL: Redacted.value(database.url), REDIS_URL: redisUrl })
+      try {
+        const ready = await readyBody(service.port, 20_000)
+        assert.strictEqual(ready.status, "ready")
+        assert.strictEqual(ready.checks.database.backend, "postgres")
+        assert.strictEqual(ready.checks.cache.backend, "redis")
+        assert.match(service.output().stdout, /applied \d+ migration/)
+        assert.notMatch(service.output().stdout, /password|root@/)
+        service.child.kill("SIGTERM")
+        assert.strictEqual(await service.exited, 0)
+      } finally {
+        service.child.kill("SIGKILL")
+      }
+    } finally {
+      await Effect.runPromise(Scope.close(scope, Exit.void))
+    }
+  }, 60_000)
+
+  it("stops at once with one line naming a bad setting", async () => {
+    const service = await startService({ DATABASE_URL: "postgres://root@127.0.0.1:1/none", DB_POOL_MAX: "lots" })
+    assert.strictEqual(await service.exited, 1)
+    const stderr = service.output().stderr.trim()
+    assert.strictEqual(stderr, "configuration error: DB_POOL_MAX: Expected an integer")
+  }, 30_000)
+
+  it("refuses a missing JWT_SECRET in production", async () => {
+    const service = await startService({ NODE_ENV: "production", DATABASE_URL: "postgres://root@127.0.0.1:1/none" })
+    assert.strictEqual(await service.exited, 1)
+    assert.match(service.output().stderr.trim(), /^configuration error: JWT_SECRET: /)
+  }, 30_000)
+})
