@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Schema } from "effect"
 import { HttpClient } from "effect/http"
+import { makeApiClient } from "../../src/Client.ts"
 import { TestDatabase } from "../utils/TestDatabase.ts"
 import { TestApp, TestRedis } from "../utils/TestInfra.ts"
 
@@ -37,11 +38,14 @@ describe("health", () => {
           assert.notMatch(ready.text, /127\.0\.0\.1|localhost|root/)
         }))
 
-      it.effect("GET / names the service and version", () =>
+      it.effect("the typed client reads / and readiness", () =>
         Effect.gen(function*() {
-          const about = yield* getJson("/")
-          assert.strictEqual(about.body.name, "maplehustle")
-          assert.match(about.body.version, /^\d+\.\d+\.\d+/)
+          const client = yield* makeApiClient()
+          const about = yield* client.about()
+          assert.strictEqual(about.name, "maplehustle")
+          assert.match(about.version, /^\d+\.\d+\.\d+/)
+          const ready = yield* client.ready()
+          assert.strictEqual(ready.checks.database.status, "up")
         }))
     }
   )
@@ -52,6 +56,9 @@ describe("health", () => {
   )("with Postgres down", (it) => {
     it.effect("ready answers 503 unavailable; live still 200", () =>
       Effect.gen(function*() {
+        const client = yield* makeApiClient()
+        const error = yield* Effect.flip(client.ready())
+        assert.strictEqual(error._tag, "NotReady")
         const ready = yield* getJson("/health/ready")
         assert.strictEqual(ready.status, 503)
         assert.strictEqual(ready.body._tag, "NotReady")
