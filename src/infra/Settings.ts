@@ -30,7 +30,7 @@ export const seconds = (name: string, defaultS: number, min = 1) =>
 export const flag = (name: string, defaultValue: boolean) => Config.Boolean(name).pipe(Config.withDefault(defaultValue))
 
 /** A comma-separated list. */
-export const list = (name: string, defaultValue: ReadonlyArray<string>) =>
+export const list = (name: string, defaultValue: ReadonlyArray<string>): Config.Config<ReadonlyArray<string>> =>
   Config.String(name).pipe(
     Config.map((raw) => raw.split(",").map((s) => s.trim()).filter((s) => s.length > 0)),
     Config.withDefault(defaultValue)

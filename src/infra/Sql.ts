@@ -110,6 +110,8 @@ export const PgLive = Layer.effectContext(Effect.gen(function*() {
     applicationName: "maplehustle",
     transformQueryNames: Str.camelToSnake,
     transformResultNames: Str.snakeToCamel,
+    // Column names only: JSON documents (job payloads, addresses) keep their keys as written.
+    transformJson: false,
     keepAlive: Duration.seconds(30),
     connectTimeout: pool.connectTimeout,
     startupParameters: { statement_timeout: String(Duration.toMillis(pool.statementTimeout)) },

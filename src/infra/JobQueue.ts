@@ -1,0 +1,431 @@
+/**
+ * The Postgres-backed job queue: enqueueing (in the caller's transaction),
+ * and the statements the workers and the ops endpoints run. The runtime that
+ * claims and runs jobs is `JobRunner.ts`; cron is `Cron.ts`.
+ *
+ * - A job exists if and only if the transaction that enqueued it commits: the
+ *   INSERT joins the caller's transaction, and the wake-up is sent after commit.
+ * - Wake-ups are coalesced: enqueues mark their queue, and one fiber sends at
+ *   most one NOTIFY per queue per flush. A NOTIFY inside the enqueuing
+ *   transaction would serialise every concurrent commit on Postgres's
+ *   notification lock (measured: 1.4k vs 2.2k enqueues/s with 10 callers).
+ * - Every statement has a fixed text whatever the batch size (arrays and
+ *   `jsonb_to_recordset`), so each is prepared once per connection.
+ * - Completion, failure, release and lease renewal are fenced by
+ *   `locked_by` and `attempts`: a worker whose lease expired cannot complete a
+ *   job that another worker has since claimed.
+ */
+import { PgClient } from "@effect/sql-pg/PgClient"
+import { Context, Duration, Effect, Layer, Option, Queue, Schema, Tracer } from "effect"
+import type { SqlError } from "effect/sql/SqlError"
+import { defaultQueue, Job, type QueueName } from "../domain/Job.ts"
+
+export interface EnqueueOptions {
+  readonly queue?: QueueName | undefined
+  readonly runAt?: Date | undefined
+  readonly delay?: Duration.Input | undefined
+  readonly priority?: number | undefined
+  readonly maxAttempts?: number | undefined
+  /** At most one pending or running job per key: a second enqueue is dropped… */
+  readonly key?: string | undefined
+  /** …unless `replace`: then a pending job with the key takes the new payload, run time and priority. */
+  readonly replace?: boolean | undefined
+}
+
+export interface ClaimedJob {
+  readonly id: string
+  readonly queue: QueueName
+  readonly task: string
+  readonly payload: unknown
+  /** This attempt's number, starting at 1. */
+  readonly attempt: number
+  readonly maxAttempts: number
+  readonly traceparent: string | undefined
+  readonly runAt: Date
+  readonly createdAt: Date
+}
+
+export type Outcome =
+  | { readonly _tag: "Succeeded"; readonly job: ClaimedJob; readonly durationMs: number }
+  | { readonly _tag: "Retry"; readonly job: ClaimedJob; readonly durationMs: number; readonly delayMs: number; readonly error: string }
+  | { readonly _tag: "Dead"; readonly job: ClaimedJob; readonly durationMs: number; readonly error: string }
+
+export const JobStatus = Schema.Literals(["pending", "running", "succeeded", "dead", "canceled"])
+export type JobStatus = typeof JobStatus.Type
+
+export interface JobRow {
+  readonly id: string
+  readonly queue: string
+  readonly task: string
+  readonly status: JobStatus
+  readonly attempts: number
+  readonly maxAttempts: number
+  readonly runAt: Date
+  readonly lastError: string | null
+  readonly createdAt: Date
+  readonly finishedAt: Date | null
+}
+
+export interface QueueStats {
+  readonly pending: number
+  readonly running: number
+  readonly dead: number
+  readonly succeededLastHour: number
+  readonly failedLastHour: number
+  readonly oldestPendingAgeS: number | null
+}
+
+/** Default attempts for tasks that do not say: delivery tasks (email, SMS) retry 5 times. */
+export const DEFAULT_MAX_ATTEMPTS = 5
+export const NOTIFY_CHANNEL = "maplehustle_jobs"
+const MAX_ERROR_LENGTH = 4000
+
+const JobJson = Schema.toCodecJson(Job)
+const encodeJob = Schema.encodeEffect(JobJson)
+
+const truncate = (text: string) => text.length > MAX_ERROR_LENGTH ? `${text.slice(0, MAX_ERROR_LENGTH)}…` : text
+
+/** `traceparent` of the current span, stored with the job so its run can link back. */
+const currentTraceparent = Effect.map(Effect.option(Effect.currentSpan), (span) =>
+  Option.match(span, {
+    onNone: () => null,
+    onSome: (s: Tracer.Span) => ({ traceparent: `00-${s.traceId}-${s.spanId}-${s.sampled ? "01" : "00"}` })
+  }))
+
+interface ClaimRow {
+  readonly id: string
+  readonly queue: QueueName
+  readonly task: string
+  readonly payload: unknown
+  readonly attempts: number
+  readonly maxAttempts: number
+  readonly traceContext: { readonly traceparent?: string } | null
+  readonly runAt: Date
+  readonly createdAt: Date
+}
+
+export class JobQueue extends Context.Service<JobQueue>()("maplehustle/infra/JobQueue", {
+  make: Effect.gen(function*() {
+    const sql = yield* PgClient
+
+    // Coalesced wake-ups: local runners subscribe to `woken`; other processes get one NOTIFY per queue per flush.
+    const dirty = new Set<QueueName>()
+    const flushSignal = yield* Queue.sliding<void>(1)
+    const localWake = new Set<(queue: QueueName) => void>()
+    const wake = (queue: QueueName) =>
+      Effect.sync(() => {
+        for (const listener of localWake) listener(queue)
+        dirty.add(queue)
+        Queue.offerUnsafe(flushSignal, undefined)
+      })
+    yield* Queue.take(flushSignal).pipe(
+      Effect.flatMap(() => {
+        const queues = [...dirty]
+        dirty.clear()
+        return sql`SELECT pg_notify(${NOTIFY_CHANNEL}, q) FROM unnest(${queues}::text[]) AS q`
+      }),
+      Effect.catchCause((cause) => Effect.logWarning("job wake-up NOTIFY failed; workers will poll", cause)),
+      Effect.forever,
+      Effect.withTracerEnabled(false),
+      Effect.forkScoped
+    )
+
+    const insert = (replace: boolean) => (rows: ReadonlyArray<Record<string, unknown>>) =>
+      sql<{ id: string; queue: QueueName }>`
+        INSERT INTO jobs (queue, task, payload, priority, run_at, max_attempts, key, trace_context)
+        SELECT queue, task, payload, priority, COALESCE(run_at, now() + delay_ms * interval '1 millisecond'),
+               max_attempts, key, trace_context
+        FROM jsonb_to_recordset(${sql.json(rows)}) AS x(queue text, task text, payload jsonb, priority int2,
+             run_at timestamptz, delay_ms float8, max_attempts int4, key text, trace_context jsonb)
+        ON CONFLICT (key) WHERE key IS NOT NULL AND status IN ('pending', 'running')
+        ${
+        replace
+          ? sql`DO UPDATE SET payload = EXCLUDED.payload, run_at = EXCLUDED.run_at, priority = EXCLUDED.priority,
+                max_attempts = EXCLUDED.max_attempts, trace_context = EXCLUDED.trace_context
+                WHERE jobs.status = 'pending'`
+          : sql`DO NOTHING`
+      }
+        RETURNING id::text AS id, queue`
+
+    const toRow = Effect.fnUntraced(function*(job: Job, options: EnqueueOptions | undefined, trace: unknown) {
+      return {
+        queue: options?.queue ?? defaultQueue[job._tag],
+        task: job._tag,
+        payload: yield* encodeJob(job),
+        priority: options?.priority ?? 0,
+        run_at: options?.runAt?.toISOString() ?? null,
+        delay_ms: options?.delay === undefined ? 0 : Duration.toMillis(Duration.fromInputUnsafe(options.delay)),
+        max_attempts: options?.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+        key: options?.key ?? null,
+        trace_context: trace
+      }
+    })
+
+    const afterInsert = (inserted: ReadonlyArray<{ readonly queue: QueueName }>) =>
+      sql.afterCommit(Effect.forEach(new Set(inserted.map((r) => r.queue)), wake, { discard: true }))
+
+    /**
+     * Enqueues `job` in the current transaction, if any. Returns the new job's
+     * id, or `None` when a pending job with the same key kept its place.
+     */
+    const enqueue = Effect.fn("JobQueue.enqueue")(function*(job: Job, options?: EnqueueOptions) {
+      const row = yield* toRow(job, options, yield* currentTraceparent)
+      const inserted = yield* insert(options?.replace === true && options.key !== undefined)([row])
+      yield* afterInsert(inserted)
+      return Option.fromNullishOr(inserted[0]?.id)
+    }, Effect.orDie)
+
+    /** Many jobs in one statement; returns how many were inserted (key duplicates are dropped). */
+    const enqueueMany = Effect.fn("JobQueue.enqueueMany")(
+      function*(entries: ReadonlyArray<{ readonly job: Job; readonly options?: EnqueueOptions }>) {
+        if (entries.length === 0) return 0
+        const trace = yield* currentTraceparent
+        const rows = yield* Effect.forEach(entries, ({ job, options }) => toRow(job, options, trace))
+        const inserted = yield* insert(false)(rows)
+        yield* afterInsert(inserted)
+        return inserted.length
+      },
+      Effect.orDie
+    )
+
+    /** Cancels the pending job with `key` (a reminder for a booking that was canceled). */
+    const cancelByKey = Effect.fn("JobQueue.cancelByKey")(function*(key: string) {
+      const rows = yield* sql`
+        UPDATE jobs SET status = 'canceled', finished_at = now()
+        WHERE key = ${key} AND status = 'pending' RETURNING id`
+      return rows.length > 0
+    }, Effect.orDie)
+
+    // ---- worker side ----
+
+    /** Claims up to `limit` due jobs of `queue` among `tasks`, leasing them to `worker`. */
+    const claim = (options: {
+      readonly queue: QueueName
+      readonly tasks: ReadonlyArray<string>
+      readonly limit: number
+      readonly worker: string
+      readonly lease: Duration.Duration
+    }): Effect.Effect<ReadonlyArray<ClaimedJob>, SqlError> =>
+      sql<ClaimRow>`
+        WITH next AS (
+          SELECT id FROM jobs
+          WHERE status = 'pending' AND queue = ${options.queue} AND run_at <= now() AND task = ANY(${options.tasks}::text[])
+          ORDER BY priority DESC, run_at, id
+          LIMIT ${options.limit}
+          FOR UPDATE SKIP LOCKED
+        )
+        UPDATE jobs SET status = 'running', attempts = jobs.attempts + 1, locked_by = ${options.worker},
+          lease_expires_at = now() + ${Duration.toMillis(options.lease)} * interval '1 millisecond',
+          started_at = COALESCE(jobs.started_at, now())
+        FROM next WHERE jobs.id = next.id
+        RETURNING jobs.id::text AS id, jobs.queue, jobs.task, jobs.payload, jobs.attempts, jobs.max_attempts,
+                  jobs.trace_context, jobs.run_at, jobs.created_at`.pipe(
+        Effect.map((rows) =>
+          rows.map((row) => ({
+            id: row.id,
+            queue: row.queue,
+            task: row.task,
+            payload: row.payload,
+            attempt: row.attempts,
+            maxAttempts: row.maxAttempts,
+            traceparent: row.traceContext?.traceparent,
+            runAt: row.runAt,
+            createdAt: row.createdAt
+          }))
+        )
+      )
+
+    /** Milliseconds until the next pending job of `queue` is due (≤ 0: due now), or `None` if there is none. */
+    const nextDueIn = (queue: QueueName, tasks: ReadonlyArray<string>) =>
+      sql<{ ms: number | null }>`
+        SELECT (EXTRACT(EPOCH FROM (min(run_at) - now())) * 1000)::float8 AS ms FROM jobs
+        WHERE status = 'pending' AND queue = ${queue} AND task = ANY(${tasks}::text[])`.pipe(
+        Effect.map((rows) => Option.fromNullishOr(rows[0]?.ms))
+      )
+
+    /** Records the outcomes of finished attempts: at most two statements whatever their number. */
+    const settle = (worker: string, outcomes: ReadonlyArray<Outcome>): Effect.Effect<void, SqlError> => {
+      const succeeded = outcomes.filter((o) => o._tag === "Succeeded")
+      const failed = outcomes.filter((o) => o._tag !== "Succeeded")
+      const complete = succeeded.length === 0 ? Effect.void : sql`
+        UPDATE jobs SET status = 'succeeded', finished_at = now(), duration_ms = d.duration_ms,
+          locked_by = NULL, lease_expires_at = NULL
+        FROM unnest(${succeeded.map((o) => o.job.id)}::bigint[], ${succeeded.map((o) => o.job.attempt)}::int4[],
+                    ${succeeded.map((o) => Math.round(o.durationMs))}::int4[]) AS d(id, attempt, duration_ms)
+        WHERE jobs.id = d.id AND jobs.attempts = d.attempt AND jobs.status = 'running' AND jobs.locked_by = ${worker}`
+      const fail = failed.length === 0 ? Effect.void : sql`
+        UPDATE jobs SET
+          status = d.status::job_status,
+          run_at = CASE WHEN d.status = 'pending' THEN now() + d.delay_ms * interval '1 millisecond' ELSE jobs.run_at END,
+          finished_at = CASE WHEN d.status = 'dead' THEN now() END,
+          duration_ms = d.duration_ms, last_error = d.error, last_error_at = now(),
+          locked_by = NULL, lease_expires_at = NULL
+        FROM unnest(${failed.map((o) => o.job.id)}::bigint[], ${failed.map((o) => o.job.attempt)}::int4[],
+                    ${failed.map((o) => o._tag === "Retry" ? "pending" : "dead")}::text[],
+                    ${failed.map((o) => o._tag === "Retry" ? o.delayMs : 0)}::float8[],
+                    ${failed.map((o) => Math.round(o.durationMs))}::int4[],
+                    ${failed.map((o) => truncate(o.error))}::text[]) AS d(id, attempt, status, delay_ms, duration_ms, error)
+        WHERE jobs.id = d.id AND jobs.attempts = d.attempt AND jobs.status = 'running' AND jobs.locked_by = ${worker}`
+      return Effect.andThen(complete, fail).pipe(
+        Effect.andThen(Effect.forEach(new Set(failed.filter((o) => o._tag === "Retry").map((o) => o.job.queue)), wake, {
+          discard: true
+        }))
+      )
+    }
+
+    /** Hands unstarted or interrupted jobs back for immediate retry; the attempt is not counted. */
+    const release = (worker: string, jobs: ReadonlyArray<ClaimedJob>): Effect.Effect<void, SqlError> =>
+      jobs.length === 0 ? Effect.void : sql`
+        UPDATE jobs SET status = 'pending', attempts = jobs.attempts - 1, run_at = now(),
+          locked_by = NULL, lease_expires_at = NULL
+        FROM unnest(${jobs.map((j) => j.id)}::bigint[], ${jobs.map((j) => j.attempt)}::int4[]) AS d(id, attempt)
+        WHERE jobs.id = d.id AND jobs.attempts = d.attempt AND jobs.status = 'running' AND jobs.locked_by = ${worker}`.pipe(
+        Effect.andThen(Effect.forEach(new Set(jobs.map((j) => j.queue)), wake, { discard: true }))
+      )
+
+    /** Extends the leases of every job `worker` holds. */
+    const renew = (worker: string, ids: ReadonlyArray<string>, lease: Duration.Duration) =>
+      ids.length === 0 ? Effect.void : Effect.asVoid(sql`
+        UPDATE jobs SET lease_expires_at = now() + ${Duration.toMillis(lease)} * interval '1 millisecond'
+        WHERE id = ANY(${ids}::bigint[]) AND locked_by = ${worker} AND status = 'running'`)
+
+    /** Jobs whose worker stopped renewing (it died): retried, or dead when out of attempts. */
+    const reapExpired = sql<{ queue: QueueName }>`
+      UPDATE jobs SET
+        status = CASE WHEN attempts >= max_attempts THEN 'dead'::job_status ELSE 'pending'::job_status END,
+        finished_at = CASE WHEN attempts >= max_attempts THEN now() END,
+        run_at = now(),
+        last_error = 'lease expired: worker ' || COALESCE(locked_by, '?') || ' stopped renewing it',
+        last_error_at = now(), locked_by = NULL, lease_expires_at = NULL
+      WHERE status = 'running' AND lease_expires_at < now()
+      RETURNING queue`.pipe(
+      Effect.tap((rows) => Effect.forEach(new Set(rows.map((r) => r.queue)), wake, { discard: true })),
+      Effect.map((rows) => rows.length)
+    )
+
+    // ---- ops ----
+
+    const list = Effect.fn("JobQueue.list")(function*(filter: {
+      readonly queue?: string | undefined
+      readonly status?: JobStatus | undefined
+      readonly beforeId?: string | undefined
+      readonly limit: number
+    }) {
+      return yield* sql<JobRow>`
+        SELECT id::text AS id, queue, task, status, attempts, max_attempts, run_at, last_error, created_at, finished_at
+        FROM jobs
+        WHERE ${filter.queue === undefined ? sql`TRUE` : sql`queue = ${filter.queue}`}
+          AND ${filter.status === undefined ? sql`TRUE` : sql`status = ${filter.status}::job_status`}
+          AND ${filter.beforeId === undefined ? sql`TRUE` : sql`id < ${filter.beforeId}::bigint`}
+        ORDER BY id DESC
+        LIMIT ${filter.limit}`
+    }, Effect.orDie)
+
+    /** Puts a dead (or canceled) job back in line with fresh attempts; false if it is not in such a state. */
+    const retry = Effect.fn("JobQueue.retry")(function*(id: string) {
+      const rows = yield* sql<{ queue: QueueName }>`
+        UPDATE jobs SET status = 'pending', attempts = 0, run_at = now(), finished_at = NULL, duration_ms = NULL
+        WHERE id = ${id}::bigint AND status IN ('dead', 'canceled')
+        RETURNING queue`
+      yield* Effect.forEach(rows, (r) => wake(r.queue), { discard: true })
+      return rows.length > 0
+    }, Effect.orDie)
+
+    /** Cancels a pending job; false if it is not pending. */
+    const cancel = Effect.fn("JobQueue.cancel")(function*(id: string) {
+      const rows = yield* sql`
+        UPDATE jobs SET status = 'canceled', finished_at = now()
+        WHERE id = ${id}::bigint AND status = 'pending' RETURNING id`
+      return rows.length > 0
+    }, Effect.orDie)
+
+    const exists = Effect.fn("JobQueue.exists")(function*(id: string) {
+      const rows = yield* sql`SELECT 1 FROM jobs WHERE id = ${id}::bigint`
+      return rows.length > 0
+    }, Effect.orDie)
+
+    /** Per-queue counts for `GET /ops/stats`. */
+    const stats = Effect.fn("JobQueue.stats")(function*() {
+      const rows = yield* sql<{
+        queue: string
+        pending: number
+        running: number
+        dead: number
+        succeededLastHour: number
+        failedLastHour: number
+        oldestPendingAgeS: number | null
+      }>`
+        SELECT queue,
+          count(*) FILTER (WHERE status = 'pending')::int AS pending,
+          count(*) FILTER (WHERE status = 'running')::int AS running,
+          count(*) FILTER (WHERE status = 'dead')::int AS dead,
+          count(*) FILTER (WHERE status = 'succeeded' AND finished_at > now() - interval '1 hour')::int AS succeeded_last_hour,
+          count(*) FILTER (WHERE last_error_at > now() - interval '1 hour')::int AS failed_last_hour,
+          (EXTRACT(EPOCH FROM now() - min(run_at) FILTER (WHERE status = 'pending' AND run_at <= now())))::float8
+            AS oldest_pending_age_s
+        FROM jobs
+        WHERE status IN ('pending', 'running', 'dead') OR finished_at > now() - interval '1 hour'
+          OR last_error_at > now() - interval '1 hour'
+        GROUP BY queue`
+      return rows
+    }, Effect.orDie)
+
+    // ---- cron ----
+
+    /** Registers a schedule; a new one starts at `initialTick`, so nothing counts as missed before it existed. */
+    const registerCron = (name: string, schedule: string, initialTick: Date) =>
+      Effect.asVoid(sql`
+        INSERT INTO cron_schedules (name, schedule, last_tick_at) VALUES (${name}, ${schedule}, ${initialTick})
+        ON CONFLICT (name) DO UPDATE SET schedule = EXCLUDED.schedule, updated_at = now()`).pipe(Effect.orDie)
+
+    /**
+     * Claims tick `tick` of `name` for this process: true for exactly one
+     * caller per tick, whatever the number of workers racing for it.
+     */
+    const claimCronTick = (name: string, tick: Date) =>
+      sql`
+        UPDATE cron_schedules SET last_tick_at = ${tick}, updated_at = now()
+        WHERE name = ${name} AND (last_tick_at IS NULL OR last_tick_at < ${tick})
+        RETURNING name`.pipe(Effect.map((rows) => rows.length > 0), Effect.orDie)
+
+    const recordCronJob = (name: string, jobId: string) =>
+      Effect.asVoid(sql`UPDATE cron_schedules SET last_job_id = ${jobId}::bigint WHERE name = ${name}`).pipe(Effect.orDie)
+
+    const listCron = sql<{ name: string; schedule: string; lastTickAt: Date | null; lastStatus: JobStatus | null }>`
+      SELECT c.name, c.schedule, c.last_tick_at, j.status AS last_status
+      FROM cron_schedules c LEFT JOIN jobs j ON j.id = c.last_job_id
+      ORDER BY c.name`.pipe(Effect.orDie, Effect.withSpan("JobQueue.listCron"))
+
+    return {
+      enqueue,
+      enqueueMany,
+      cancelByKey,
+      list,
+      retry,
+      cancel,
+      exists,
+      stats,
+      /** For `Cron`: exactly-once tick claims. */
+      cron: { register: registerCron, claimTick: claimCronTick, recordJob: recordCronJob, list: listCron },
+      /** For `JobRunner`: the statements and wake-ups of the worker side. */
+      worker: {
+        claim,
+        nextDueIn,
+        settle,
+        release,
+        renew,
+        reapExpired,
+        wake,
+        /** Wakes this process's runners only (a NOTIFY from another process). */
+        wakeLocal: (queue: QueueName) => Effect.sync(() => localWake.forEach((listener) => listener(queue))),
+        onWake: (listener: (queue: QueueName) => void) =>
+          Effect.acquireRelease(
+            Effect.sync(() => localWake.add(listener)),
+            () => Effect.sync(() => localWake.delete(listener))
+          )
+      }
+    }
+  })
+}) {
+  static readonly layer = Layer.effect(this, this.make)
+}
