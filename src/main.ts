@@ -1,20 +1,26 @@
 /**
  * The composition root: the only module that runs anything.
  * Start-up order: telemetry → configuration → database pool and migrations,
- * Redis → domain services → HTTP server (listening last). Shutdown runs it
- * backwards: stop accepting and drain requests (10 s), then close Redis and
- * the pool. SIGTERM/SIGINT exit 0 once drained.
+ * Redis, job queue → domain services → workers and cron, HTTP server
+ * (listening last). Shutdown runs it backwards: stop accepting and drain
+ * requests (10 s), stop claiming jobs and let running ones finish (10 s, then
+ * release them), then close Redis and the pool. SIGTERM/SIGINT exit 0.
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Cause, Console, Effect, Exit, Layer, Option } from "effect"
 import { HttpLive } from "./Http.ts"
+import { JobQueue } from "./infra/JobQueue.ts"
 import { Redis } from "./infra/Redis.ts"
 import { JwtSecret } from "./infra/Secrets.ts"
 import { DatabaseBackend, SqlLive } from "./infra/Sql.ts"
 import * as Settings from "./infra/Settings.ts"
 import { TelemetryLive } from "./infra/Telemetry.ts"
+import { WorkerLive } from "./Worker.ts"
 
-const InfraLive = Layer.mergeAll(SqlLive, Redis.layer, JwtSecret.layer)
+const InfraLive = JobQueue.layer.pipe(Layer.provideMerge(Layer.mergeAll(SqlLive, Redis.layer, JwtSecret.layer)))
+
+/** `HTTP_ENABLED=false` (`npm run worker`) runs the workers alone. */
+const ApiLive = Layer.unwrap(Effect.map(Settings.flag("HTTP_ENABLED", true), (enabled) => enabled ? HttpLive : Layer.empty))
 
 const AnnounceBackends = Layer.effectDiscard(Effect.gen(function*() {
   const database = yield* DatabaseBackend
@@ -23,7 +29,7 @@ const AnnounceBackends = Layer.effectDiscard(Effect.gen(function*() {
   yield* Effect.logInfo(`cache and rate limits: ${redis.description}`)
 }))
 
-const MainLive = Layer.mergeAll(AnnounceBackends, HttpLive).pipe(
+const MainLive = Layer.mergeAll(AnnounceBackends, ApiLive, WorkerLive).pipe(
   Layer.provide(InfraLive),
   Layer.provide(TelemetryLive)
 )

@@ -23,7 +23,7 @@ import { PgClient } from "@effect/sql-pg/PgClient"
 import {
   Cause,
   Config,
-  Context,
+  Data,
   Duration,
   Effect,
   Exit,
@@ -45,6 +45,8 @@ import * as Settings from "./Settings.ts"
 export class PermanentJobFailure extends Schema.TaggedError<PermanentJobFailure>()("PermanentJobFailure", {
   message: Schema.String
 }) {}
+
+class AttemptTimedOut extends Data.TaggedError("AttemptTimedOut")<{ readonly message: string }> {}
 
 /** Exponential backoff from 1 s, doubling, with jitter, capped at 10 minutes. */
 export const defaultRetry: Schedule.Schedule<unknown> = Schedule.exponential("1 second", 2).pipe(
@@ -75,7 +77,6 @@ export const task = <S extends Schema.Codec<any, unknown> & { readonly identifie
   options?: { readonly retry?: Schedule.Schedule<unknown>; readonly timeout?: Duration.Input }
 ): Task => ({
   tag: schema.identifier as JobTag,
-  // @effect-diagnostics-next-line unsafeEffectTypeAssertion:off
   schema: schema as Schema.Codec<Job, unknown>,
   handle: handle as Task["handle"],
   retry: options?.retry ?? defaultRetry,
@@ -103,7 +104,10 @@ const describeFailure = (cause: Cause.Cause<unknown>): { readonly message: strin
   if (Cause.hasDies(cause)) {
     return { message: `defect: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`, permanent: false }
   }
-  if (error instanceof Error) return { message: `${error.name}: ${error.message}`, permanent: false }
+  if (error instanceof Error) {
+    const tag = (error as { readonly _tag?: unknown })._tag
+    return { message: `${typeof tag === "string" ? tag : error.name}: ${error.message}`, permanent: false }
+  }
   return { message: String(error), permanent: false }
 }
 
@@ -126,20 +130,9 @@ const RunnerSettings = Config.all({
   shutdownGrace: Settings.millis("JOB_SHUTDOWN_GRACE_MS", 10_000, 0)
 })
 
-export interface RunnerStatus {
-  readonly worker: string
-  readonly queues: ReadonlyArray<QueueName>
-  readonly inFlight: () => number
-}
-
-/** Present while workers run in this process (`/health/ready` reports the queue from it). */
-export class JobRunnerStatus extends Context.Service<JobRunnerStatus, RunnerStatus>()(
-  "maplehustle/infra/JobRunner/JobRunnerStatus"
-) {}
-
 /** Runs `tasks` on this process's queues until the layer's scope closes. */
 export const layer = (tasks: ReadonlyArray<Task>) =>
-  Layer.effect(JobRunnerStatus, Effect.gen(function*() {
+  Layer.effectDiscard(Effect.gen(function*() {
     const settings = yield* RunnerSettings
     const queue = yield* JobQueue
     const pg = yield* PgClient
@@ -159,7 +152,6 @@ export const layer = (tasks: ReadonlyArray<Task>) =>
     const outcomes = yield* Queue.unbounded<Outcome>()
     const interrupted: Array<ClaimedJob> = []
     let inFlight = 0
-    let stopping = false
 
     const runJob = (job: ClaimedJob): Effect.Effect<Outcome> => {
       const started = performance.now()
@@ -184,7 +176,7 @@ export const layer = (tasks: ReadonlyArray<Task>) =>
       return definition.handle(decoded.value, { jobId: job.id, attempt: job.attempt, maxAttempts: job.maxAttempts }).pipe(
         Effect.timeoutOrElse({
           duration: definition.timeout,
-          orElse: () => Effect.fail(new Error(`attempt timed out after ${Duration.format(definition.timeout)}`))
+          orElse: () => Effect.fail(new AttemptTimedOut({ message: `attempt timed out after ${Duration.format(definition.timeout)}` }))
         }),
         Effect.withSpan(`job ${job.task}`, {
           kind: "consumer",
@@ -313,7 +305,7 @@ export const layer = (tasks: ReadonlyArray<Task>) =>
     const listener = yield* Effect.forkIn(
       Effect.scoped(Effect.gen(function*() {
         const notifications = yield* pg.listen(NOTIFY_CHANNEL)
-        yield* Effect.forever(Effect.flatMap(Queue.take(notifications), (n) => store.wakeLocal(n.payload as QueueName)))
+        return yield* Effect.forever(Effect.flatMap(Queue.take(notifications), (n) => store.wakeLocal(n.payload as QueueName)))
       })).pipe(
         Effect.catchCause((cause) => logThrottled("job LISTEN connection lost; polling until it is back", cause)),
         Effect.andThen(Effect.sleep(settings.pollInterval)),
@@ -327,7 +319,6 @@ export const layer = (tasks: ReadonlyArray<Task>) =>
 
     yield* Effect.addFinalizer(() =>
       Effect.gen(function*() {
-        stopping = true
         yield* Fiber.interruptAll(runners.map((r) => r.fetcher))
         const unstarted = (yield* Effect.forEach(runners, (r) => Queue.clear(r.buffer))).flat()
         yield* store.release(worker, unstarted).pipe(Effect.ignore)
@@ -351,5 +342,4 @@ export const layer = (tasks: ReadonlyArray<Task>) =>
     )
 
     yield* Effect.logInfo(`workers: ${queues.map((q) => `${q}×${concurrency[q]}`).join(", ")} (${worker})`)
-    return { worker, queues, inFlight: () => (stopping ? -1 : inFlight) }
   }))

@@ -12,7 +12,7 @@ import { SqlClient } from "effect/sql/SqlClient"
 import { Ping } from "../../src/domain/Job.ts"
 import { JobQueue } from "../../src/infra/JobQueue.ts"
 import { awaitJob, enqueuePing, Script, TestWorker } from "../utils/Jobs.ts"
-import { adminUrl, scopedDatabase, TestDatabase } from "../utils/TestDatabase.ts"
+import { currentDatabaseUrl, scopedDatabase, TestDatabase } from "../utils/TestDatabase.ts"
 
 /** A `test/fixtures/worker.ts` process on `databaseUrl`; its output lines are collected. */
 const workerProcess = (databaseUrl: string, env: Record<string, string> = {}) =>
@@ -52,11 +52,7 @@ describe("worker processes", () => {
   )("crash recovery", (it) => {
     it.effect("a job whose worker is SIGKILLed mid-run completes elsewhere once its lease expires", () =>
       Effect.gen(function*() {
-        const sql = yield* SqlClient
-        const [row] = yield* sql<{ currentDatabase: string }>`SELECT current_database()`
-        const url = new URL(Redacted.value(yield* adminUrl))
-        url.pathname = `/${row!.currentDatabase}`
-        const doomed = yield* workerProcess(url.toString(), { JOB_LEASE_MS: "1000" })
+        const doomed = yield* workerProcess(yield* currentDatabaseUrl, { JOB_LEASE_MS: "1000" })
         const id = yield* enqueuePing("block:crash")
         yield* awaitLine(doomed.lines, /^run block:crash 1$/)
         doomed.child.kill("SIGKILL")

@@ -2,11 +2,13 @@
  * Enqueueing and the worker runtime against the real Postgres.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Deferred, Duration, Effect, Exit, Fiber, Layer, Scope } from "effect"
+import { Data, Deferred, Duration, Effect, Exit, Fiber, Layer, Scope } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
 import { JobQueue } from "../../src/infra/JobQueue.ts"
 import { awaitJob, enqueuePing, jobState, Script, TestWorker } from "../utils/Jobs.ts"
 import { TestDatabase } from "../utils/TestDatabase.ts"
+
+class Boom extends Data.TaggedError("Boom")<{ readonly message: string }> {}
 
 const Base = JobQueue.layer.pipe(Layer.provideMerge(TestDatabase()), Layer.provideMerge(Script.layer))
 
@@ -71,17 +73,17 @@ describe("JobQueue", () => {
     it.effect("retry then success; exhaustion makes the job dead with its last error", () =>
       Effect.gen(function*() {
         const script = yield* Script
-        script.behaviours.set("flaky", (attempt) => attempt < 3 ? Effect.fail(new Error(`flaky #${attempt}`)) : Effect.void)
-        script.behaviours.set("broken", (attempt) => Effect.fail(new Error(`broken #${attempt}`)))
+        script.behaviours.set("flaky", (attempt) => attempt < 3 ? Effect.fail(new Boom({ message: `flaky #${attempt}` })) : Effect.void)
+        script.behaviours.set("broken", (attempt) => Effect.fail(new Boom({ message: `broken #${attempt}` })))
         const flaky = yield* enqueuePing("flaky")
         const broken = yield* enqueuePing("broken", { maxAttempts: 3 })
         yield* Effect.gen(function*() {
           const done = yield* awaitJob(flaky!, (s) => s.status === "succeeded")
           assert.strictEqual(done.attempts, 3)
-          assert.strictEqual(done.lastError, "Error: flaky #2")
+          assert.strictEqual(done.lastError, "Boom: flaky #2")
           const dead = yield* awaitJob(broken!, (s) => s.status === "dead")
           assert.strictEqual(dead.attempts, 3)
-          assert.strictEqual(dead.lastError, "Error: broken #3")
+          assert.strictEqual(dead.lastError, "Boom: broken #3")
         }).pipe(Effect.provide(TestWorker()))
         assert.deepStrictEqual(script.runs.filter((r) => r.id === "broken").map((r) => r.attempt), [1, 2, 3])
       }))

@@ -50,3 +50,12 @@ export const TestDatabase = (settings: Record<string, string> = {}) =>
       })))
     )
   })).pipe(Layer.orDie)
+
+/** The URL of the database the current `SqlClient` is connected to. */
+export const currentDatabaseUrl = Effect.gen(function*() {
+  const sql = yield* SqlClient
+  const [row] = yield* Effect.orDie(sql<{ currentDatabase: string }>`SELECT current_database()`)
+  const url = new URL(Redacted.value(yield* adminUrl))
+  url.pathname = `/${row!.currentDatabase}`
+  return url.toString()
+})

@@ -1,0 +1,57 @@
+/**
+ * The background side of the service: every task, the cron schedule, and the
+ * worker runtime, started when `WORKERS_ENABLED` (default true). `npm run
+ * worker` runs only this; `npm run api` only the HTTP side.
+ */
+import { Effect, Layer } from "effect"
+import { defaultQueue, type JobTag, Ping } from "./domain/Job.ts"
+import * as FilesJobs from "./files/Jobs.ts"
+import { FilesRepo } from "./files/FilesRepo.ts"
+import { FileStorage } from "./files/Storage.ts"
+import * as Cron from "./infra/Cron.ts"
+import * as JobRunner from "./infra/JobRunner.ts"
+import { Mailer } from "./infra/Mailer.ts"
+import * as Settings from "./infra/Settings.ts"
+import { SmsSender } from "./infra/SmsSender.ts"
+import { Transactions } from "./infra/Sql.ts"
+import { Backups } from "./maintenance/Backups.ts"
+import * as MaintenanceCron from "./maintenance/Cron.ts"
+import * as MaintenanceJobs from "./maintenance/Jobs.ts"
+import { MaintenanceRepo } from "./maintenance/MaintenanceRepo.ts"
+import * as NotificationsJobs from "./notifications/Jobs.ts"
+import { NotificationsRepo } from "./notifications/NotificationsRepo.ts"
+
+const ping = JobRunner.task(Ping, () => Effect.void)
+
+/** Every task; start-up fails if a job type has no handler. */
+export const allTasks = Effect.gen(function*() {
+  const tasks = [
+    ping,
+    ...(yield* NotificationsJobs.tasks),
+    ...(yield* FilesJobs.tasks),
+    ...(yield* MaintenanceJobs.tasks)
+  ]
+  const handled = new Set<string>(tasks.map((t) => t.tag))
+  const missing = (Object.keys(defaultQueue) as Array<JobTag>).filter((tag) => !handled.has(tag))
+  if (missing.length > 0) return yield* Effect.die(new Error(`no task handles ${missing.join(", ")}`))
+  return tasks
+})
+
+export const TaskDependenciesLive = Layer.mergeAll(
+  Mailer.layer,
+  SmsSender.layer,
+  NotificationsRepo.layer,
+  FilesRepo.layer,
+  FileStorage.layer,
+  Backups.layer.pipe(Layer.provide(MaintenanceRepo.layer)),
+  MaintenanceRepo.layer,
+  Transactions.layer
+)
+
+export const WorkerLive = Layer.unwrap(Effect.gen(function*() {
+  if (!(yield* Settings.flag("WORKERS_ENABLED", true))) return Layer.empty
+  return Layer.mergeAll(
+    JobRunner.layer(yield* allTasks),
+    Cron.layer(yield* MaintenanceCron.schedules)
+  )
+})).pipe(Layer.provide(TaskDependenciesLive))
