@@ -1,4 +1,4 @@
-\restrict TTLWvcbXcpd2aRaqL8oaBAn4AWA5xVtGkB6qBmGt4L294QgdzliVSAD2AHOTat7
+\restrict HrDENpLMsokxZbUh8amncPkGb5iNHEx1vvSfCCfpHHqUeTzKwbmyxQxuaKcOPl7
 
 CREATE EXTENSION IF NOT EXISTS btree_gist WITH SCHEMA public;
 
@@ -995,18 +995,18 @@ ALTER TABLE ONLY public.users
 ALTER TABLE ONLY public.users
     ADD CONSTRAINT users_province_code_fkey FOREIGN KEY (province_code) REFERENCES public.canadian_provinces(code) ON DELETE RESTRICT;
 
-\unrestrict TTLWvcbXcpd2aRaqL8oaBAn4AWA5xVtGkB6qBmGt4L294QgdzliVSAD2AHOTat7
+\unrestrict HrDENpLMsokxZbUh8amncPkGb5iNHEx1vvSfCCfpHHqUeTzKwbmyxQxuaKcOPl7
 
-\restrict fqfXEQaKS8ZLMCgXw15Trap2Swu2NfcZIHZD286uNZScX7MlRZkUImvw8Q3Am2f
+\restrict VGwfCMvxDBY1dcGOnMFqN3acXjAj3Eus5CPO3X5du12ZqfZVSSymKxARy3fWhiT
 
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (1, '2026-11-25 23:55:47.061804+00', 'extensions_and_provinces');
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (2, '2026-11-25 23:55:47.061804+00', 'users_and_tokens');
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (3, '2026-11-25 23:55:47.061804+00', 'services_and_availability');
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (4, '2026-11-25 23:55:47.061804+00', 'bookings');
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (5, '2026-11-25 23:55:47.061804+00', 'items_and_orders');
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (6, '2026-11-25 23:55:47.061804+00', 'payments');
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (7, '2026-11-25 23:55:47.061804+00', 'messages_reviews_notifications');
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (8, '2026-11-25 23:55:47.061804+00', 'files');
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (9, '2026-11-25 23:55:47.061804+00', 'jobs_cron_reports');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (1, '2026-11-26 00:17:55.962989+00', 'extensions_and_provinces');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (2, '2026-11-26 00:17:55.962989+00', 'users_and_tokens');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (3, '2026-11-26 00:17:55.962989+00', 'services_and_availability');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (4, '2026-11-26 00:17:55.962989+00', 'bookings');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (5, '2026-11-26 00:17:55.962989+00', 'items_and_orders');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (6, '2026-11-26 00:17:55.962989+00', 'payments');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (7, '2026-11-26 00:17:55.962989+00', 'messages_reviews_notifications');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (8, '2026-11-26 00:17:55.962989+00', 'files');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (9, '2026-11-26 00:17:55.962989+00', 'jobs_cron_reports');
 
-\unrestrict fqfXEQaKS8ZLMCgXw15Trap2Swu2NfcZIHZD286uNZScX7MlRZkUImvw8Q3Am2f
+\unrestrict VGwfCMvxDBY1dcGOnMFqN3acXjAj3Eus5CPO3X5du12ZqfZVSSymKxARy3fWhiT

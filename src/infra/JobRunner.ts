@@ -216,7 +216,8 @@ export const layer = (tasks: ReadonlyArray<Task>) =>
 
     const startQueue = Effect.fnUntraced(function*(name: QueueName) {
       const slots = concurrency[name]
-      const prefetch = Math.max(settings.batchSize, slots)
+      const lowWater = Math.max(settings.batchSize, slots)
+      const prefetch = lowWater + settings.batchSize
       const buffer = yield* Queue.bounded<ClaimedJob>(prefetch)
       const signal = yield* Queue.sliding<void>(1)
       yield* store.onWake((woken) => {
@@ -232,13 +233,15 @@ export const layer = (tasks: ReadonlyArray<Task>) =>
         if (wait > 0) yield* Effect.ignore(Effect.timeout(Queue.take(signal), Duration.millis(wait)))
       })
 
+      // Refill once the buffer is down to one batch: each claim fetches a full batch while the
+      // workers still have a batch to run, so they never wait for the round trip.
       const fetchOnce: Effect.Effect<void> = Effect.gen(function*() {
-        const room = prefetch - (yield* Queue.size(buffer))
-        if (room <= 0) {
-          // Full: workers signal as they take.
+        const buffered = yield* Queue.size(buffer)
+        if (buffered > lowWater) {
           yield* Queue.take(signal)
           return
         }
+        const room = prefetch - buffered
         const claimed = yield* store.claim({ queue: name, tasks: taskNames, limit: room, worker, lease: settings.lease })
         for (const job of claimed) held.set(job.id, job)
         yield* Queue.offerAll(buffer, claimed)
@@ -255,7 +258,7 @@ export const layer = (tasks: ReadonlyArray<Task>) =>
 
       const runOne = Effect.gen(function*() {
         const job = yield* Queue.take(buffer)
-        Queue.offerUnsafe(signal, undefined)
+        if (Queue.sizeUnsafe(buffer) <= lowWater) Queue.offerUnsafe(signal, undefined)
         inFlight++
         const outcome = yield* runJob(job).pipe(Effect.ensuring(Effect.sync(() => inFlight--)))
         yield* Queue.offer(outcomes, outcome)

@@ -1,0 +1,368 @@
+// @effect-diagnostics processEnv:off
+/**
+ * `npm run bench:queue`: our job queue side by side with graphile-worker 0.18
+ * and pg-boss 12 on the same PostgreSQL, in one run, with worker processes
+ * separate from this coordinator. Writes `docs/benchmarks/queue.md`.
+ *
+ * Settings follow `../shared/research/queue-anchors.md`: 10 handlers per
+ * worker process, pools of 12, bulk enqueue in calls of 1,000;
+ * graphile-worker tuned (local queue 50, batched completion); pg-boss tuned
+ * (LISTEN/NOTIFY, 2 × 5 batches, burst). `BENCH_QUICK=1` runs a smaller set.
+ */
+import { Layer, ManagedRuntime } from "effect"
+import { type ChildProcess, spawn } from "node:child_process"
+import * as Fs from "node:fs/promises"
+import * as Os from "node:os"
+import * as Path from "node:path"
+import { makeWorkerUtils, runMigrations } from "graphile-worker"
+import pg from "pg"
+import { PgBoss } from "pg-boss"
+import { ConfigProvider } from "effect"
+import { Ping } from "../../src/domain/Job.ts"
+import { JobQueue } from "../../src/infra/JobQueue.ts"
+import { migrate, PgLive } from "../../src/infra/Sql.ts"
+
+type System = "ours" | "graphile" | "pgboss"
+const systems: ReadonlyArray<System> = ["ours", "graphile", "pgboss"]
+const names: Record<System, string> = { ours: "MapleHustle queue", graphile: "graphile-worker 0.18.0", pgboss: "pg-boss 12.38.0" }
+
+const quick = process.env.BENCH_QUICK === "1"
+const N = quick ? 5_000 : 20_000
+const REPEAT = quick ? 1 : 3
+const LATENCY_JOBS = quick ? 300 : 1_000
+const RETRY_JOBS = 1_000
+const SOAK_JOBS = quick ? 20_000 : 200_000
+const adminUrl = process.env.BENCH_DATABASE_ADMIN_URL ?? "postgres://root@127.0.0.1:5432/postgres"
+const databaseName = "mh_bench_queue"
+const databaseUrl = adminUrl.replace(/\/[^/]*$/, `/${databaseName}`)
+
+const median = (xs: ReadonlyArray<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+const percentile = (xs: ReadonlyArray<number>, p: number) => {
+  const sorted = [...xs].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!
+}
+const fmt = (n: number, digits = 0) => n.toLocaleString("en-CA", { maximumFractionDigits: digits, minimumFractionDigits: digits })
+const log = (message: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${message}\n`)
+
+// ---- database and enqueuers ----
+
+const admin = new pg.Pool({ connectionString: adminUrl, max: 1 })
+await admin.query(`DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`)
+await admin.query(`CREATE DATABASE ${databaseName}`)
+await admin.end()
+const db = new pg.Pool({ connectionString: databaseUrl, max: 4 })
+
+const ours = ManagedRuntime.make(
+  JobQueue.layer.pipe(
+    Layer.provideMerge(PgLive),
+    Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({ DATABASE_URL: databaseUrl, DB_POOL_MAX: "12", DB_POOL_MIN: "0" })))
+  )
+)
+await ours.runPromise(migrate())
+await runMigrations({ connectionString: databaseUrl })
+const graphile = await makeWorkerUtils({ connectionString: databaseUrl })
+const boss = new PgBoss({ connectionString: databaseUrl, max: 12, useListenNotify: true })
+boss.on("error", (error) => log(`pg-boss: ${error}`))
+await boss.start()
+await boss.createQueue("bench", { retryLimit: 1, retryDelay: 0, retryBackoff: false, notify: true })
+
+interface Payload {
+  readonly id: string
+  readonly t0?: number
+}
+
+const enqueueMany = async (system: System, payloads: ReadonlyArray<Payload>) => {
+  switch (system) {
+    case "ours":
+      await ours.runPromise(JobQueue.use((queue) =>
+        queue.enqueueMany(payloads.map((p) => ({ job: new Ping({ id: p.t0 === undefined ? p.id : `${p.id}|${p.t0}` }) })))))
+      return
+    case "graphile":
+      await graphile.addJobs(payloads.map((payload) => ({ identifier: "noop", payload })))
+      return
+    case "pgboss":
+      await boss.insert("bench", payloads.map((data) => ({ data })))
+      return
+  }
+}
+
+const enqueueOne = async (system: System, payload: Payload) => {
+  switch (system) {
+    case "ours":
+      await ours.runPromise(JobQueue.use((queue) =>
+        queue.enqueue(new Ping({ id: payload.t0 === undefined ? payload.id : `${payload.id}|${payload.t0}` }))))
+      return
+    case "graphile":
+      await graphile.addJob("noop", payload)
+      return
+    case "pgboss":
+      await boss.send("bench", payload)
+      return
+  }
+}
+
+const clear = async () => {
+  await db.query("DELETE FROM jobs")
+  await db.query("DELETE FROM graphile_worker._private_jobs")
+  await boss.deleteAllJobs("bench")
+  await db.query("CHECKPOINT")
+}
+
+// ---- worker processes ----
+
+interface Progress {
+  succeeded: number
+  firstStart: number
+  lastEnd: number
+  runs: number
+}
+
+interface WorkerProcess {
+  readonly child: ChildProcess
+  readonly progress: Progress
+  readonly latencies: Array<number>
+}
+
+const startWorker = (system: System, mode: "noop" | "latency" | "retry"): WorkerProcess => {
+  const child = spawn(process.execPath, [Path.resolve("bench/queue/worker.ts"), system, mode], {
+    env: { PATH: process.env.PATH ?? "", DATABASE_URL: databaseUrl, CONCURRENCY: "10" },
+    stdio: ["ignore", "pipe", "inherit"]
+  })
+  const progress: Progress = { succeeded: 0, firstStart: 0, lastEnd: 0, runs: 0 }
+  const latencies: Array<number> = []
+  let partial = ""
+  child.stdout!.on("data", (chunk: Buffer) => {
+    const lines = (partial + chunk.toString()).split("\n")
+    partial = lines.pop() ?? ""
+    for (const line of lines) {
+      const [kind, ...values] = line.split(" ")
+      if (kind === "progress") {
+        const [succeeded, firstStart, lastEnd, runs] = values.map(Number)
+        Object.assign(progress, { succeeded, firstStart, lastEnd, runs })
+      } else if (kind === "lat") {
+        latencies.push(Number(values[0]))
+      }
+    }
+  })
+  return { child, progress, latencies }
+}
+
+const stopWorker = (worker: WorkerProcess) =>
+  new Promise<void>((resolve) => {
+    worker.child.once("exit", () => resolve())
+    worker.child.kill("SIGTERM")
+    setTimeout(() => worker.child.kill("SIGKILL"), 15_000).unref()
+  })
+
+const waitFor = async (condition: () => boolean, timeoutMs: number, what: string) => {
+  const deadline = Date.now() + timeoutMs
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 5))
+  }
+}
+
+const total = (workers: ReadonlyArray<WorkerProcess>, key: keyof Progress) =>
+  workers.reduce((sum, w) => sum + w.progress[key], 0)
+
+// ---- scenarios ----
+
+const results: Record<System, Record<string, string>> = { ours: {}, graphile: {}, pgboss: {} }
+const numbers: Record<System, Record<string, number>> = { ours: {}, graphile: {}, pgboss: {} }
+
+const payloads = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => ({ id: `${prefix}-${i}` }))
+
+const bulkEnqueue = async (system: System) => {
+  const rates: Array<number> = []
+  for (let r = 0; r < REPEAT; r++) {
+    await clear()
+    const started = performance.now()
+    for (let i = 0; i < N; i += 1_000) await enqueueMany(system, payloads(1_000, `b${r}-${i}`))
+    rates.push(N / ((performance.now() - started) / 1000))
+  }
+  numbers[system].bulk = median(rates)
+  results[system].bulk = `${fmt(median(rates))} jobs/s`
+}
+
+const singleEnqueue = async (system: System) => {
+  await clear()
+  const calls = quick ? 300 : 1_000
+  const durations: Array<number> = []
+  let started = performance.now()
+  for (let i = 0; i < calls; i++) {
+    const t = performance.now()
+    await enqueueOne(system, { id: `s-${i}` })
+    durations.push(performance.now() - t)
+  }
+  const sequential = calls / ((performance.now() - started) / 1000)
+  started = performance.now()
+  let next = 0
+  await Promise.all(Array.from({ length: 10 }, async () => {
+    while (next < calls) await enqueueOne(system, { id: `c-${next++}` })
+  }))
+  const concurrent = calls / ((performance.now() - started) / 1000)
+  numbers[system].singleP50 = median(durations)
+  results[system].single = `p50 ${fmt(median(durations), 2)} ms; ${fmt(sequential)} jobs/s (1 caller), ${fmt(concurrent)} jobs/s (10 callers)`
+}
+
+const throughput = async (system: System, processes: number) => {
+  const rates: Array<number> = []
+  for (let r = 0; r < REPEAT; r++) {
+    await clear()
+    for (let i = 0; i < N; i += 1_000) await enqueueMany(system, payloads(1_000, `t${r}-${i}`))
+    await db.query("VACUUM ANALYZE")
+    const workers = Array.from({ length: processes }, () => startWorker(system, "noop"))
+    await waitFor(() => total(workers, "succeeded") >= N, 180_000, `${system} to process ${N} jobs`)
+    const first = Math.min(...workers.map((w) => w.progress.firstStart).filter((t) => t > 0))
+    const last = Math.max(...workers.map((w) => w.progress.lastEnd))
+    rates.push(N / ((last - first) / 1000))
+    const runs = total(workers, "runs")
+    await Promise.all(workers.map(stopWorker))
+    if (runs !== N) throw new Error(`${system}: ${runs} runs for ${N} jobs`)
+  }
+  numbers[system][`throughput${processes}`] = median(rates)
+  results[system][`throughput${processes}`] = `${fmt(median(rates))} jobs/s (${rates.map((x) => fmt(x)).join(", ")})`
+}
+
+const latency = async (system: System) => {
+  await clear()
+  const worker = startWorker(system, "latency")
+  await enqueueOne(system, { id: "warm-up-0", t0: performance.timeOrigin + performance.now() })
+  await waitFor(() => worker.progress.succeeded >= 1, 60_000, `${system} worker start`)
+  for (let i = 1; i < 20; i++) await enqueueOne(system, { id: `warm-up-${i}`, t0: performance.timeOrigin + performance.now() })
+  await waitFor(() => worker.progress.succeeded >= 20, 30_000, `${system} warm-up`)
+  await waitFor(() => worker.latencies.length >= 20, 5_000, "warm-up latencies")
+  worker.latencies.splice(0)
+  const started = performance.now()
+  for (let i = 0; i < LATENCY_JOBS; i++) {
+    const due = started + i * 5
+    const wait = due - performance.now()
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
+    await enqueueOne(system, { id: `l-${i}`, t0: performance.timeOrigin + performance.now() })
+  }
+  await waitFor(() => worker.latencies.length >= LATENCY_JOBS, 60_000, `${system} latency jobs`)
+  await stopWorker(worker)
+  const l = worker.latencies
+  numbers[system].latencyP50 = percentile(l, 50)
+  numbers[system].latencyP99 = percentile(l, 99)
+  results[system].latency = `p50 ${fmt(percentile(l, 50), 2)} / p95 ${fmt(percentile(l, 95), 2)} / p99 ${fmt(percentile(l, 99), 2)} / max ${fmt(Math.max(...l), 2)} ms`
+}
+
+const retry = async (system: System) => {
+  await clear()
+  const worker = startWorker(system, "retry")
+  await enqueueOne(system, { id: "warm-up" })
+  await waitFor(() => worker.progress.succeeded >= 1, 60_000, `${system} worker start`)
+  const before = worker.progress.succeeded
+  const beforeRuns = worker.progress.runs
+  const started = performance.now()
+  await enqueueMany(system, payloads(RETRY_JOBS, "r"))
+  await waitFor(() => worker.progress.succeeded - before >= RETRY_JOBS, 120_000, `${system} retries`)
+  const elapsed = performance.now() - started
+  const runs = worker.progress.runs - beforeRuns
+  await stopWorker(worker)
+  numbers[system].retryMs = elapsed
+  results[system].retry = `${fmt(elapsed)} ms; lost ${RETRY_JOBS - (worker.progress.succeeded - before)}; run more than twice ${Math.max(0, runs - 2 * RETRY_JOBS)}`
+}
+
+const rssOf = async (pid: number) => {
+  const status = await Fs.readFile(`/proc/${pid}/status`, "utf8")
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024
+}
+
+const soak = async () => {
+  await clear()
+  const worker = startWorker("ours", "noop")
+  const samples: Array<{ readonly done: number; readonly rss: number }> = []
+  const sampler = setInterval(() => {
+    rssOf(worker.child.pid!).then((rss) => samples.push({ done: worker.progress.succeeded, rss }), () => undefined)
+  }, 1000)
+  for (let i = 0; i < SOAK_JOBS; i += 1_000) {
+    await enqueueMany("ours", payloads(1_000, `soak-${i}`))
+    if (i % 20_000 === 0) await waitFor(() => worker.progress.succeeded >= i - 20_000, 120_000, "soak progress")
+  }
+  await waitFor(() => worker.progress.succeeded >= SOAK_JOBS, 600_000, "soak")
+  clearInterval(sampler)
+  const runs = worker.progress.runs
+  await stopWorker(worker)
+  return { samples, runs }
+}
+
+// ---- run ----
+
+const machine = `${Os.cpus().length} × ${Os.cpus()[0]?.model ?? "CPU"}, ${fmt(Os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`
+const server = (await db.query<{ version: string }>("SHOW server_version")).rows[0]!.version
+log(`queue benchmark on ${machine}; PostgreSQL ${server}; ${N} jobs`)
+
+for (const system of systems) {
+  log(`${system}: bulk enqueue`)
+  await bulkEnqueue(system)
+  log(`${system}: single enqueue`)
+  await singleEnqueue(system)
+  log(`${system}: throughput 1 × 10`)
+  await throughput(system, 1)
+  log(`${system}: throughput 2 × 10`)
+  await throughput(system, 2)
+  log(`${system}: latency`)
+  await latency(system)
+  log(`${system}: retry`)
+  await retry(system)
+}
+log(`ours: soak of ${SOAK_JOBS} jobs`)
+const soaked = await soak()
+
+await clear()
+await boss.stop({ graceful: false })
+await graphile.release()
+await ours.dispose()
+await db.end()
+
+const ratio = (key: string, higherIsBetter: boolean, against: System) => {
+  const a = numbers.ours[key]!
+  const b = numbers[against][key]!
+  return higherIsBetter ? `${fmt(a / b, 2)}×` : `${fmt(b / a, 2)}×`
+}
+const steady = soaked.samples.filter((s) => s.done > SOAK_JOBS * 0.1)
+const rows = [
+  ["bulk enqueue (1,000 per call)", "bulk"],
+  ["single enqueue", "single"],
+  [`processing ${fmt(N)} no-op jobs, 1 process × 10`, "throughput1"],
+  [`processing ${fmt(N)} no-op jobs, 2 processes × 10`, "throughput2"],
+  [`enqueue → start at 200 jobs/s (${fmt(LATENCY_JOBS)} jobs)`, "latency"],
+  [`retry path (${fmt(RETRY_JOBS)} jobs failing once)`, "retry"]
+] as const
+
+const markdown = `# Queue benchmark
+
+\`npm run bench:queue\` — ${new Date().toISOString().slice(0, 10)}, one run, all three systems in it.
+Machine: ${machine}; PostgreSQL ${server} on loopback, stock settings; worker processes separate from
+the coordinator. ${REPEAT > 1 ? `Throughput and bulk enqueue: median of ${REPEAT} (each run listed).` : "Single runs (quick mode)."}
+Settings: 10 handlers per process, pools of 12; graphile-worker with \`localQueue.size 50\`,
+\`completeJobBatchDelay 0\`, \`failJobBatchDelay 0\`; pg-boss with LISTEN/NOTIFY, \`localConcurrency 2\` ×
+\`batchSize 5\`, \`burstWhenBatchFull\` and per-job results (retry: \`retryDelay 0\`); ours with its defaults
+(\`JOB_BATCH_SIZE 50\`) and the task's retry schedule set to \`Schedule.spaced(0)\`.
+
+| scenario | ${systems.map((s) => names[s]).join(" | ")} |
+|---|---|---|---|
+${rows.map(([label, key]) => `| ${label} | ${systems.map((s) => results[s][key]).join(" | ")} |`).join("\n")}
+
+Ratios, ours against each (higher is better for us):
+
+| | vs graphile-worker | vs pg-boss |
+|---|---|---|
+| processing, 1 process | ${ratio("throughput1", true, "graphile")} | ${ratio("throughput1", true, "pgboss")} |
+| processing, 2 processes | ${ratio("throughput2", true, "graphile")} | ${ratio("throughput2", true, "pgboss")} |
+| bulk enqueue | ${ratio("bulk", true, "graphile")} | ${ratio("bulk", true, "pgboss")} |
+| latency p50 | ${ratio("latencyP50", false, "graphile")} | ${ratio("latencyP50", false, "pgboss")} |
+| latency p99 | ${ratio("latencyP99", false, "graphile")} | ${ratio("latencyP99", false, "pgboss")} |
+| retry path | ${ratio("retryMs", false, "graphile")} | ${ratio("retryMs", false, "pgboss")} |
+
+Soak: ${fmt(SOAK_JOBS)} no-op jobs through one worker process of ours, ${soaked.runs === SOAK_JOBS ? "each run exactly once" : `${soaked.runs} runs (!)`}.
+Worker RSS after the first 10 %: min ${fmt(Math.min(...steady.map((s) => s.rss)))} MiB, max ${fmt(Math.max(...steady.map((s) => s.rss)))} MiB,
+last ${fmt(steady.at(-1)?.rss ?? 0)} MiB (samples every second: ${steady.map((s) => fmt(s.rss)).join(", ")}).
+
+No scenario lost a job; \`lost\` and \`run more than twice\` above are counted from the handlers' own records.
+`
+await Fs.mkdir("docs/benchmarks", { recursive: true })
+await Fs.writeFile("docs/benchmarks/queue.md", markdown)
+process.stdout.write(markdown)
