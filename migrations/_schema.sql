@@ -1,4 +1,4 @@
-\restrict HrDENpLMsokxZbUh8amncPkGb5iNHEx1vvSfCCfpHHqUeTzKwbmyxQxuaKcOPl7
+\restrict tv7XN12DkSwczyGO1Evg6G3RcTbQAtLOGRYqchOScGf2pYZyZeG2uBAxoSSePSE
 
 CREATE EXTENSION IF NOT EXISTS btree_gist WITH SCHEMA public;
 
@@ -995,18 +995,18 @@ ALTER TABLE ONLY public.users
 ALTER TABLE ONLY public.users
     ADD CONSTRAINT users_province_code_fkey FOREIGN KEY (province_code) REFERENCES public.canadian_provinces(code) ON DELETE RESTRICT;
 
-\unrestrict HrDENpLMsokxZbUh8amncPkGb5iNHEx1vvSfCCfpHHqUeTzKwbmyxQxuaKcOPl7
+\unrestrict tv7XN12DkSwczyGO1Evg6G3RcTbQAtLOGRYqchOScGf2pYZyZeG2uBAxoSSePSE
 
-\restrict VGwfCMvxDBY1dcGOnMFqN3acXjAj3Eus5CPO3X5du12ZqfZVSSymKxARy3fWhiT
+\restrict 8AwrHjXPxlPbdpHmymqsNob1tBHyacXg0897ZwWP4E3Ru1qIkMPtMw1hEwdVs4J
 
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (1, '2026-11-26 00:17:55.962989+00', 'extensions_and_provinces');
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (2, '2026-11-26 00:17:55.962989+00', 'users_and_tokens');
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (3, '2026-11-26 00:17:55.962989+00', 'services_and_availability');
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (4, '2026-11-26 00:17:55.962989+00', 'bookings');
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (5, '2026-11-26 00:17:55.962989+00', 'items_and_orders');
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (6, '2026-11-26 00:17:55.962989+00', 'payments');
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (7, '2026-11-26 00:17:55.962989+00', 'messages_reviews_notifications');
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (8, '2026-11-26 00:17:55.962989+00', 'files');
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (9, '2026-11-26 00:17:55.962989+00', 'jobs_cron_reports');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (1, '2026-11-26 00:29:31.361479+00', 'extensions_and_provinces');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (2, '2026-11-26 00:29:31.361479+00', 'users_and_tokens');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (3, '2026-11-26 00:29:31.361479+00', 'services_and_availability');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (4, '2026-11-26 00:29:31.361479+00', 'bookings');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (5, '2026-11-26 00:29:31.361479+00', 'items_and_orders');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (6, '2026-11-26 00:29:31.361479+00', 'payments');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (7, '2026-11-26 00:29:31.361479+00', 'messages_reviews_notifications');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (8, '2026-11-26 00:29:31.361479+00', 'files');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (9, '2026-11-26 00:29:31.361479+00', 'jobs_cron_reports');
 
-\unrestrict VGwfCMvxDBY1dcGOnMFqN3acXjAj3Eus5CPO3X5du12ZqfZVSSymKxARy3fWhiT
+\unrestrict 8AwrHjXPxlPbdpHmymqsNob1tBHyacXg0897ZwWP4E3Ru1qIkMPtMw1hEwdVs4J

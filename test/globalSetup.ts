@@ -24,7 +24,8 @@ const dropLeftovers = onAdmin((sql) =>
   Effect.gen(function*() {
     // Databases of earlier runs that were killed before their teardown.
     const rows = yield* sql<{ datname: string }>`
-      SELECT datname FROM pg_database WHERE datname LIKE 'mh\\_%' AND datname <> ${template}`
+      SELECT datname FROM pg_database
+      WHERE (datname LIKE 'mh\\_test\\_%' OR datname LIKE 'mh\\_template\\_%') AND datname <> ${template}`
     for (const { datname } of rows) {
       yield* sql`DROP DATABASE IF EXISTS ${sql(datname)} WITH (FORCE)`.pipe(Effect.ignore)
     }

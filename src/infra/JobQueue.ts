@@ -19,6 +19,9 @@ import { PgClient } from "@effect/sql-pg/PgClient"
 import { Context, Duration, Effect, Layer, Option, Queue, Schema, Tracer } from "effect"
 import type { SqlError } from "effect/sql/SqlError"
 import { defaultQueue, Job, type QueueName } from "../domain/Job.ts"
+import * as PgPoolClient from "./PgPoolClient.ts"
+import * as Settings from "./Settings.ts"
+import { DatabaseBackend } from "./Sql.ts"
 
 export interface EnqueueOptions {
   readonly queue?: QueueName | undefined
@@ -107,6 +110,21 @@ interface ClaimRow {
 export class JobQueue extends Context.Service<JobQueue>()("maplehustle/infra/JobQueue", {
   make: Effect.gen(function*() {
     const sql = yield* PgClient
+    const backend = yield* DatabaseBackend
+    // The worker side's own small pool, committing asynchronously: a claim or an outcome lost in a
+    // database crash only makes a job run again (at least once, as always), and the fsync it saves
+    // is most of a claim's latency. Enqueues stay on the caller's connection and commit durably.
+    const { client: wsql } = yield* PgPoolClient.make({
+      ...backend.connection,
+      applicationName: "maplehustle-jobs",
+      startupParameters: { ...backend.connection.startupParameters, synchronous_commit: "off" },
+      maxConnections: yield* Settings.int("JOB_DB_POOL_MAX", { default: 6, min: 2, max: 100 }),
+      minConnections: 0,
+      idleTimeout: Duration.seconds(30),
+      connectionTTL: Duration.hours(1),
+      acquireTimeout: Duration.seconds(10),
+      maxWaiting: 10_000
+    })
 
     // Coalesced wake-ups: local runners subscribe to `woken`; other processes get one NOTIFY per queue per flush.
     const dirty = new Set<QueueName>()
@@ -122,7 +140,7 @@ export class JobQueue extends Context.Service<JobQueue>()("maplehustle/infra/Job
       Effect.flatMap(() => {
         const queues = [...dirty]
         dirty.clear()
-        return sql`SELECT pg_notify(${NOTIFY_CHANNEL}, q) FROM unnest(${queues}::text[]) AS q`
+        return wsql`SELECT pg_notify(${NOTIFY_CHANNEL}, q) FROM unnest(${queues}::text[]) AS q`
       }),
       Effect.catchCause((cause) => Effect.logWarning("job wake-up NOTIFY failed; workers will poll", cause)),
       Effect.forever,
@@ -206,7 +224,7 @@ export class JobQueue extends Context.Service<JobQueue>()("maplehustle/infra/Job
       readonly worker: string
       readonly lease: Duration.Duration
     }): Effect.Effect<ReadonlyArray<ClaimedJob>, SqlError> =>
-      sql<ClaimRow>`
+      wsql<ClaimRow>`
         WITH next AS (
           SELECT id FROM jobs
           WHERE status = 'pending' AND queue = ${options.queue} AND run_at <= now() AND task = ANY(${options.tasks}::text[])
@@ -237,7 +255,7 @@ export class JobQueue extends Context.Service<JobQueue>()("maplehustle/infra/Job
 
     /** Milliseconds until the next pending job of `queue` is due (≤ 0: due now), or `None` if there is none. */
     const nextDueIn = (queue: QueueName, tasks: ReadonlyArray<string>) =>
-      sql<{ ms: number | null }>`
+      wsql<{ ms: number | null }>`
         SELECT (EXTRACT(EPOCH FROM (min(run_at) - now())) * 1000)::float8 AS ms FROM jobs
         WHERE status = 'pending' AND queue = ${queue} AND task = ANY(${tasks}::text[])`.pipe(
         Effect.map((rows) => Option.fromNullishOr(rows[0]?.ms))
@@ -247,13 +265,13 @@ export class JobQueue extends Context.Service<JobQueue>()("maplehustle/infra/Job
     const settle = (worker: string, outcomes: ReadonlyArray<Outcome>): Effect.Effect<void, SqlError> => {
       const succeeded = outcomes.filter((o) => o._tag === "Succeeded")
       const failed = outcomes.filter((o) => o._tag !== "Succeeded")
-      const complete = succeeded.length === 0 ? Effect.void : sql`
+      const complete = succeeded.length === 0 ? Effect.void : wsql`
         UPDATE jobs SET status = 'succeeded', finished_at = now(), duration_ms = d.duration_ms,
           locked_by = NULL, lease_expires_at = NULL
         FROM unnest(${succeeded.map((o) => o.job.id)}::bigint[], ${succeeded.map((o) => o.job.attempt)}::int4[],
                     ${succeeded.map((o) => Math.round(o.durationMs))}::int4[]) AS d(id, attempt, duration_ms)
         WHERE jobs.id = d.id AND jobs.attempts = d.attempt AND jobs.status = 'running' AND jobs.locked_by = ${worker}`
-      const fail = failed.length === 0 ? Effect.void : sql`
+      const fail = failed.length === 0 ? Effect.void : wsql`
         UPDATE jobs SET
           status = d.status::job_status,
           run_at = CASE WHEN d.status = 'pending' THEN now() + d.delay_ms * interval '1 millisecond' ELSE jobs.run_at END,
@@ -275,7 +293,7 @@ export class JobQueue extends Context.Service<JobQueue>()("maplehustle/infra/Job
 
     /** Hands unstarted or interrupted jobs back for immediate retry; the attempt is not counted. */
     const release = (worker: string, jobs: ReadonlyArray<ClaimedJob>): Effect.Effect<void, SqlError> =>
-      jobs.length === 0 ? Effect.void : sql`
+      jobs.length === 0 ? Effect.void : wsql`
         UPDATE jobs SET status = 'pending', attempts = jobs.attempts - 1, run_at = now(),
           locked_by = NULL, lease_expires_at = NULL
         FROM unnest(${jobs.map((j) => j.id)}::bigint[], ${jobs.map((j) => j.attempt)}::int4[]) AS d(id, attempt)
@@ -285,12 +303,12 @@ export class JobQueue extends Context.Service<JobQueue>()("maplehustle/infra/Job
 
     /** Extends the leases of every job `worker` holds. */
     const renew = (worker: string, ids: ReadonlyArray<string>, lease: Duration.Duration) =>
-      ids.length === 0 ? Effect.void : Effect.asVoid(sql`
+      ids.length === 0 ? Effect.void : Effect.asVoid(wsql`
         UPDATE jobs SET lease_expires_at = now() + ${Duration.toMillis(lease)} * interval '1 millisecond'
         WHERE id = ANY(${ids}::bigint[]) AND locked_by = ${worker} AND status = 'running'`)
 
     /** Jobs whose worker stopped renewing (it died): retried, or dead when out of attempts. */
-    const reapExpired = sql<{ queue: QueueName }>`
+    const reapExpired = wsql<{ queue: QueueName }>`
       UPDATE jobs SET
         status = CASE WHEN attempts >= max_attempts THEN 'dead'::job_status ELSE 'pending'::job_status END,
         finished_at = CASE WHEN attempts >= max_attempts THEN now() END,
@@ -417,6 +435,8 @@ export class JobQueue extends Context.Service<JobQueue>()("maplehustle/infra/Job
         reapExpired,
         wake,
         /** Wakes this process's runners only (a NOTIFY from another process). */
+        /** LISTEN on the worker pool: one held connection, not one of the API's. */
+        listen: wsql.listen,
         wakeLocal: (queue: QueueName) => Effect.sync(() => localWake.forEach((listener) => listener(queue))),
         onWake: (listener: (queue: QueueName) => void) =>
           Effect.acquireRelease(

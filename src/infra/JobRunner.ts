@@ -19,7 +19,6 @@
  * are made, unstarted jobs are released at once, running ones get a grace
  * period, and whatever is still running after it is interrupted and released.
  */
-import { PgClient } from "@effect/sql-pg/PgClient"
 import {
   Cause,
   Config,
@@ -135,7 +134,6 @@ export const layer = (tasks: ReadonlyArray<Task>) =>
   Layer.effectDiscard(Effect.gen(function*() {
     const settings = yield* RunnerSettings
     const queue = yield* JobQueue
-    const pg = yield* PgClient
     const store = queue.worker
     const scope = yield* Scope.Scope
     const registry = new Map(tasks.map((t) => [t.tag, t]))
@@ -183,7 +181,7 @@ export const layer = (tasks: ReadonlyArray<Task>) =>
           root: true,
           links,
           attributes: { "job.id": job.id, "job.queue": job.queue, "job.task": job.task, "job.attempt": job.attempt }
-        }),
+        }, { captureStackTrace: false }),
         Effect.exit,
         Effect.flatMap((exit): Effect.Effect<Outcome> => {
           if (Exit.isSuccess(exit)) return Effect.succeed({ _tag: "Succeeded", job, durationMs: elapsed() })
@@ -307,7 +305,7 @@ export const layer = (tasks: ReadonlyArray<Task>) =>
     // NOTIFY from other processes; when the listening connection drops, listen again. Polling covers the gap.
     const listener = yield* Effect.forkIn(
       Effect.scoped(Effect.gen(function*() {
-        const notifications = yield* pg.listen(NOTIFY_CHANNEL)
+        const notifications = yield* store.listen(NOTIFY_CHANNEL)
         return yield* Effect.forever(Effect.flatMap(Queue.take(notifications), (n) => store.wakeLocal(n.payload as QueueName)))
       })).pipe(
         Effect.catchCause((cause) => logThrottled("job LISTEN connection lost; polling until it is back", cause)),

@@ -33,6 +33,8 @@ export const pgConfig = (url: Redacted.Redacted<string>): PgClientModule.PgClien
 export class DatabaseBackend extends Context.Service<DatabaseBackend, {
   readonly kind: "postgres" | "pglite"
   readonly description: string
+  /** Where and how to connect, without pool settings: for a second, special-purpose pool. */
+  readonly connection: PgClientModule.PgClientConfig
   /** One trivial round trip through the pool. */
   readonly ping: Effect.Effect<void, SqlError>
 }>()("maplehustle/infra/Sql/DatabaseBackend") {}
@@ -105,7 +107,7 @@ export const PgLive = Layer.effectContext(Effect.gen(function*() {
       return Effect.succeed({ config, description: `PostgreSQL ${config.host}:${config.port}/${config.database}` })
     }
   })
-  const { client, counters } = yield* PgPoolClient.make({
+  const connection: PgClientModule.PgClientConfig = {
     ...target.config,
     applicationName: "maplehustle",
     transformQueryNames: Str.camelToSnake,
@@ -114,7 +116,10 @@ export const PgLive = Layer.effectContext(Effect.gen(function*() {
     transformJson: false,
     keepAlive: Duration.seconds(30),
     connectTimeout: pool.connectTimeout,
-    startupParameters: { statement_timeout: String(Duration.toMillis(pool.statementTimeout)) },
+    startupParameters: { statement_timeout: String(Duration.toMillis(pool.statementTimeout)) }
+  }
+  const { client, counters } = yield* PgPoolClient.make({
+    ...connection,
     maxConnections: pool.maxConnections,
     minConnections: Math.min(pool.minConnections, pool.maxConnections),
     idleTimeout: pool.idleTimeout,
@@ -128,6 +133,7 @@ export const PgLive = Layer.effectContext(Effect.gen(function*() {
     Context.add(DatabaseBackend, {
       kind: Option.isSome(url) ? "postgres" : "pglite",
       description: target.description,
+      connection,
       ping: Effect.asVoid(client`SELECT 1`)
     })
   )
