@@ -5,9 +5,11 @@
 import { HttpApi, OpenApi } from "effect/http-api"
 import pkg from "../package.json" with { type: "json" }
 import { SystemApi } from "./health/Api.ts"
+import { OpsApi } from "./ops/Api.ts"
 
 export class Api extends HttpApi.make("maplehustle")
   .add(SystemApi)
+  .add(OpsApi)
   .annotateMerge(OpenApi.annotations({
     title: "MapleHustle API",
     version: pkg.version,

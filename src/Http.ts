@@ -13,9 +13,17 @@ import { Api } from "./Api.ts"
 import { Health } from "./health/Health.ts"
 import { SystemHttp } from "./health/Http.ts"
 import { HttpEdgeLive } from "./infra/HttpEdge.ts"
+import { OpsHttp } from "./ops/Http.ts"
+import { Ops } from "./ops/Ops.ts"
+import { AccessTokens } from "./users/AccessTokens.ts"
+import { AuthenticationLive } from "./users/AuthenticationLive.ts"
+import { UsersRepo } from "./users/UsersRepo.ts"
 
 const Routes = Layer.mergeAll(
-  HttpApiBuilder.layer(Api, { openapiPath: "/openapi.json" }).pipe(Layer.provide([SystemHttp])),
+  HttpApiBuilder.layer(Api, { openapiPath: "/openapi.json" }).pipe(
+    Layer.provide([SystemHttp, OpsHttp]),
+    Layer.provide(AuthenticationLive)
+  ),
   HttpApiSwagger.layer(Api, { path: "/docs" }),
   HttpEdgeLive
 )
@@ -23,7 +31,12 @@ const Routes = Layer.mergeAll(
 // No access log: it costs more than half the throughput (STYLE §4.7); the edge logs each 500 once.
 export const HttpApp = HttpRouter.serve(Routes, { disableLogger: true })
 
-export const DomainLive = Layer.mergeAll(Health.layer)
+export const DomainLive = Layer.mergeAll(
+  Health.layer,
+  Ops.layer,
+  AccessTokens.layer,
+  UsersRepo.layer
+)
 
 /**
  * Node's own timeouts bound slow clients: headers within 10 s, a whole request

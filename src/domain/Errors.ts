@@ -56,3 +56,8 @@ export class InternalServerError extends Schema.TaggedError<InternalServerError>
 export class ServiceUnavailable extends Schema.TaggedError<ServiceUnavailable>()("ServiceUnavailable", {
   message: Schema.String
 }, { httpApiStatus: 503 }) {}
+
+/** A state change that the resource's current state does not allow (409). */
+export class InvalidTransition extends Schema.TaggedError<InvalidTransition>()("InvalidTransition", {
+  message: Schema.String
+}, { httpApiStatus: 409 }) {}

@@ -265,13 +265,13 @@ export class JobQueue extends Context.Service<JobQueue>()("maplehustle/infra/Job
     const settle = (worker: string, outcomes: ReadonlyArray<Outcome>): Effect.Effect<void, SqlError> => {
       const succeeded = outcomes.filter((o) => o._tag === "Succeeded")
       const failed = outcomes.filter((o) => o._tag !== "Succeeded")
-      const complete = succeeded.length === 0 ? Effect.void : wsql`
+      const complete: Effect.Effect<unknown, SqlError> = succeeded.length === 0 ? Effect.void : wsql`
         UPDATE jobs SET status = 'succeeded', finished_at = now(), duration_ms = d.duration_ms,
           locked_by = NULL, lease_expires_at = NULL
         FROM unnest(${succeeded.map((o) => o.job.id)}::bigint[], ${succeeded.map((o) => o.job.attempt)}::int4[],
                     ${succeeded.map((o) => Math.round(o.durationMs))}::int4[]) AS d(id, attempt, duration_ms)
         WHERE jobs.id = d.id AND jobs.attempts = d.attempt AND jobs.status = 'running' AND jobs.locked_by = ${worker}`
-      const fail = failed.length === 0 ? Effect.void : wsql`
+      const fail: Effect.Effect<unknown, SqlError> = failed.length === 0 ? Effect.void : wsql`
         UPDATE jobs SET
           status = d.status::job_status,
           run_at = CASE WHEN d.status = 'pending' THEN now() + d.delay_ms * interval '1 millisecond' ELSE jobs.run_at END,

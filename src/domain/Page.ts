@@ -1,0 +1,46 @@
+/**
+ * Keyset pagination (API.md "lists"): `?limit=` 1–100 (default 20) and an
+ * opaque `?cursor=`; responses are `{ items, next_cursor }`. A cursor is the
+ * base64url JSON of the last row's sort key, so pages stay stable under inserts.
+ */
+import { Effect, Option, Schema } from "effect"
+import { BadRequest } from "./Errors.ts"
+
+export const Limit = Schema.NumberFromString.check(
+  Schema.isInt(),
+  Schema.isBetween({ minimum: 1, maximum: 100 })
+)
+
+/** Query fields every list endpoint takes. */
+export const PageQuery = {
+  limit: Schema.optional(Limit),
+  cursor: Schema.optional(Schema.String.check(Schema.isMaxLength(512)))
+}
+
+export const Page = <S extends Schema.Top>(item: S) =>
+  Schema.Struct({ items: Schema.Array(item), next_cursor: Schema.NullOr(Schema.String) })
+
+export const DEFAULT_LIMIT = 20
+
+export const encodeCursor = (key: ReadonlyArray<string | number>) =>
+  Buffer.from(Schema.encodeSync(Schema.fromJsonString(Schema.Array(Schema.Union([Schema.String, Schema.Number]))))(key)).toString("base64url")
+
+/** Decodes a cursor made by `encodeCursor`; anything else is a 400 naming the parameter. */
+export const decodeCursor = <S extends Schema.Codec<any, unknown>>(cursor: string | undefined, key: S) => {
+  if (cursor === undefined) return Effect.succeed(Option.none<S["Type"]>())
+  const json = Buffer.from(cursor, "base64url").toString()
+  return Option.match(Schema.decodeUnknownOption(Schema.fromJsonString(key))(json), {
+    onNone: () => Effect.fail(new BadRequest({ message: "Invalid cursor: pass the next_cursor of a previous page" })),
+    onSome: (value) => Effect.succeed(Option.some(value))
+  })
+}
+
+/** Builds a page from `limit + 1` fetched rows: the extra row only says whether there is a next page. */
+export const toPage = <A, B>(rows: ReadonlyArray<A>, limit: number, view: (row: A) => B, key: (row: A) => ReadonlyArray<string | number>) => {
+  const items = rows.slice(0, limit)
+  const last = items.at(-1)
+  return {
+    items: items.map(view),
+    next_cursor: rows.length > limit && last !== undefined ? encodeCursor(key(last)) : null
+  }
+}

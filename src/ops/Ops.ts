@@ -1,0 +1,107 @@
+/**
+ * Operations: the job queue's history and controls, cron, and live statistics
+ * of the pool, the cache and the queue.
+ */
+import { Context, Duration, Effect, Layer, Option } from "effect"
+import type { QueueName } from "../domain/Job.ts"
+import { InvalidTransition, NotFound } from "../domain/Errors.ts"
+import { DEFAULT_LIMIT, decodeCursor, toPage } from "../domain/Page.ts"
+import { nextRun } from "../infra/Cron.ts"
+import { JobQueue, type JobStatus } from "../infra/JobQueue.ts"
+import { Redis } from "../infra/Redis.ts"
+import { PoolStats } from "../infra/Sql.ts"
+import { Schema } from "effect"
+
+const iso = (date: Date | null) => date === null ? null : date.toISOString()
+
+export class Ops extends Context.Service<Ops>()("maplehustle/ops/Ops", {
+  make: Effect.gen(function*() {
+    const queue = yield* JobQueue
+    const pool = yield* PoolStats
+    const redis = yield* Redis
+
+    const listJobs = Effect.fn("Ops.listJobs")(function*(filter: {
+      readonly queue?: QueueName | undefined
+      readonly status?: JobStatus | undefined
+      readonly limit?: number | undefined
+      readonly cursor?: string | undefined
+    }) {
+      const limit = filter.limit ?? DEFAULT_LIMIT
+      const after = yield* decodeCursor(filter.cursor, Schema.Tuple([Schema.String]))
+      const rows = yield* queue.list({
+        queue: filter.queue,
+        status: filter.status,
+        beforeId: Option.getOrUndefined(Option.map(after, ([id]) => id)),
+        limit: limit + 1
+      })
+      return toPage(rows, limit, (row) => ({
+        id: row.id,
+        queue: row.queue,
+        task: row.task,
+        status: row.status,
+        attempts: row.attempts,
+        max_attempts: row.maxAttempts,
+        run_at: row.runAt.toISOString(),
+        last_error: row.lastError,
+        created_at: row.createdAt.toISOString(),
+        finished_at: iso(row.finishedAt)
+      }), (row) => [row.id])
+    })
+
+    const control = (verb: "retry" | "cancel", allowed: string) =>
+      Effect.fn(`Ops.${verb}Job`)(function*(id: string) {
+        if (yield* queue[verb](id)) return
+        if (!(yield* queue.exists(id))) return yield* new NotFound({ message: `No job ${id}` })
+        return yield* new InvalidTransition({ message: `Job ${id} can be ${verb === "retry" ? "retried" : "canceled"} only when ${allowed}` })
+      })
+
+    const listCron = Effect.fn("Ops.listCron")(function*() {
+      const now = new Date()
+      return (yield* queue.cron.list).map((c) => ({
+        name: c.name,
+        schedule: c.schedule,
+        last_run_at: iso(c.lastTickAt),
+        next_run_at: nextRun(c.schedule, now).toISOString(),
+        last_status: c.lastStatus
+      }))
+    })
+
+    /** Redis's memory and key count, or `null` without Redis or when it does not answer in 500 ms. */
+    const redisInfo = Option.match(redis.client, {
+      onNone: () => Effect.succeed(null),
+      onSome: (client) =>
+        Effect.tryPromise(async () => {
+          const [info, keys] = await Promise.all([client.info("memory"), client.dbsize()])
+          return { used_memory_bytes: Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0), keys }
+        }).pipe(Effect.timeout(Duration.millis(500)), Effect.orElseSucceed(() => null))
+    })
+
+    const stats = Effect.fn("Ops.stats")(function*() {
+      const [counters, queues, redisPart] = yield* Effect.all([pool.snapshot, queue.stats(), redisInfo], { concurrency: 3 })
+      return {
+        pool: { max: counters.max, total: counters.total, idle: counters.idle, waiting: counters.waiting },
+        // Counters of the cache service, which nothing reads through yet.
+        cache: { hits: 0, misses: 0, hit_ratio: 0, errors: 0, redis: redisPart },
+        queue: Object.fromEntries(queues.map((q) => [q.queue, {
+          pending: q.pending,
+          running: q.running,
+          failed_last_hour: q.failedLastHour,
+          succeeded_last_hour: q.succeededLastHour,
+          dead: q.dead,
+          oldest_pending_age_s: q.oldestPendingAgeS === null ? null : Math.round(q.oldestPendingAgeS * 10) / 10
+        }])),
+        slow_queries: []
+      }
+    })
+
+    return {
+      listJobs,
+      retryJob: control("retry", "dead or canceled"),
+      cancelJob: control("cancel", "pending"),
+      listCron,
+      stats
+    }
+  })
+}) {
+  static readonly layer = Layer.effect(this, this.make)
+}

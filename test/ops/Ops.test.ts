@@ -1,0 +1,115 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Layer } from "effect"
+import { HttpClientRequest } from "effect/http"
+import { SqlClient } from "effect/sql/SqlClient"
+import { Ping } from "../../src/domain/Job.ts"
+import * as Cron from "../../src/infra/Cron.ts"
+import { JobQueue } from "../../src/infra/JobQueue.ts"
+import { send, userWithToken } from "../utils/Http.ts"
+import { TestDatabase } from "../utils/TestDatabase.ts"
+import { TestApp, TestRedis } from "../utils/TestInfra.ts"
+
+const get = (path: string) => HttpClientRequest.get(path)
+const post = (path: string) => HttpClientRequest.post(path)
+
+describe("ops", () => {
+  it.layer(TestApp.pipe(Layer.provideMerge(Layer.mergeAll(TestDatabase(), TestRedis()))), { timeout: "60 seconds", excludeTestServices: true })(
+    (it) => {
+      it.effect("every ops route needs an active admin: 401 without a valid token, 403 for other roles", () =>
+        Effect.gen(function*() {
+          const client = yield* userWithToken("client")
+          const provider = yield* userWithToken("provider")
+          const admin = yield* userWithToken("admin")
+          const routes = [get("/ops/jobs"), post("/ops/jobs/1/retry"), post("/ops/jobs/1/cancel"), get("/ops/cron"), get("/ops/stats")]
+          for (const route of routes) {
+            const anonymous = yield* send(route)
+            assert.strictEqual(anonymous.status, 401)
+            assert.strictEqual(anonymous.body._tag, "Unauthorized")
+            assert.strictEqual((yield* send(HttpClientRequest.bearerToken(route, "not-a-jwt"))).status, 401)
+            assert.strictEqual((yield* send(client.as(route))).body._tag, "Forbidden")
+            assert.strictEqual((yield* send(provider.as(route))).status, 403)
+          }
+          const sql = yield* SqlClient
+          yield* sql`UPDATE users SET status = 'suspended' WHERE id = ${admin.id}`
+          assert.strictEqual((yield* send(admin.as(get("/ops/stats")))).status, 401, "a suspended admin's token stops working at once")
+        }))
+
+      it.effect("lists jobs newest first, filtered, in stable keyset pages", () =>
+        Effect.gen(function*() {
+          const admin = yield* userWithToken("admin")
+          const queue = yield* JobQueue
+          const sql = yield* SqlClient
+          yield* sql`DELETE FROM jobs`
+          yield* queue.enqueueMany(Array.from({ length: 5 }, (_, i) => ({ job: new Ping({ id: `p${i}` }) })))
+          yield* queue.enqueue(new Ping({ id: "mail" }), { queue: "email" })
+          const first = yield* send(admin.as(get("/ops/jobs?queue=default&limit=2")))
+          assert.strictEqual(first.status, 200)
+          assert.strictEqual(first.body.items.length, 2)
+          assert.isString(first.body.next_cursor)
+          assert.deepStrictEqual(Object.keys(first.body.items[0]).sort(), [
+            "attempts", "created_at", "finished_at", "id", "last_error", "max_attempts", "queue", "run_at", "status", "task"
+          ])
+          // An insert between pages does not shift them.
+          yield* queue.enqueue(new Ping({ id: "late" }))
+          const second = yield* send(admin.as(get(`/ops/jobs?queue=default&limit=2&cursor=${first.body.next_cursor}`)))
+          const third = yield* send(admin.as(get(`/ops/jobs?queue=default&limit=2&cursor=${second.body.next_cursor}`)))
+          const ids = [...first.body.items, ...second.body.items, ...third.body.items].map((j: { id: string }) => Number(j.id))
+          assert.strictEqual(ids.length, 5)
+          assert.deepStrictEqual(ids, [...ids].sort((a, b) => b - a))
+          assert.isNull(third.body.next_cursor)
+          const pending = yield* send(admin.as(get("/ops/jobs?status=pending&queue=email")))
+          assert.strictEqual(pending.body.items.length, 1)
+          for (const bad of ["limit=0", "limit=101", "cursor=bm9wZQ", "status=exploded", "queue=nope"]) {
+            const response = yield* send(admin.as(get(`/ops/jobs?${bad}`)))
+            assert.strictEqual(response.status, 400, bad)
+          }
+        }))
+
+      it.effect("retry revives dead jobs; cancel stops pending ones; other states answer 409, unknown ids 404", () =>
+        Effect.gen(function*() {
+          const admin = yield* userWithToken("admin")
+          const sql = yield* SqlClient
+          const [dead] = yield* sql<{ id: string }>`
+            INSERT INTO jobs (task, payload, status, attempts, finished_at, last_error)
+            VALUES ('Ping', '{"_tag":"Ping","id":"d"}', 'dead', 5, now(), 'boom') RETURNING id::text AS id`
+          const [pending] = yield* sql<{ id: string }>`
+            INSERT INTO jobs (task, payload) VALUES ('Ping', '{"_tag":"Ping","id":"p"}') RETURNING id::text AS id`
+          assert.strictEqual((yield* send(admin.as(post(`/ops/jobs/${dead!.id}/retry`)))).status, 204)
+          const revived = yield* sql<{ status: string; attempts: number }>`SELECT status, attempts FROM jobs WHERE id = ${dead!.id}::bigint`
+          assert.deepStrictEqual([revived[0]!.status, revived[0]!.attempts], ["pending", 0])
+          const conflict = yield* send(admin.as(post(`/ops/jobs/${pending!.id}/retry`)))
+          assert.deepStrictEqual([conflict.status, conflict.body._tag], [409, "InvalidTransition"])
+          assert.strictEqual((yield* send(admin.as(post(`/ops/jobs/${pending!.id}/cancel`)))).status, 204)
+          assert.strictEqual((yield* send(admin.as(post(`/ops/jobs/${pending!.id}/cancel`)))).status, 409)
+          const missing = yield* send(admin.as(post("/ops/jobs/999999999/retry")))
+          assert.deepStrictEqual([missing.status, missing.body._tag], [404, "NotFound"])
+          assert.strictEqual((yield* send(admin.as(post("/ops/jobs/abc/cancel")))).status, 400)
+        }))
+
+      it.effect("cron lists each schedule with its next run; stats report the pool, the queues and Redis", () =>
+        Effect.gen(function*() {
+          const admin = yield* userWithToken("admin")
+          yield* Layer.build(Cron.layer([{ name: "nightly-test", schedule: "0 2 * * *", job: () => new Ping({ id: "n" }) }]))
+          const cron = yield* send(admin.as(get("/ops/cron")))
+          const nightly = cron.body.find((c: { name: string }) => c.name === "nightly-test")
+          assert.strictEqual(nightly.schedule, "0 2 * * *")
+          assert.match(nightly.next_run_at, /T02:00:00\.000Z$/)
+          const sql = yield* SqlClient
+          yield* sql`DELETE FROM jobs`
+          yield* sql`INSERT INTO jobs (queue, task, payload, run_at) VALUES ('email', 'SendEmail', '{}', now() - interval '30 seconds')`
+          yield* sql`INSERT INTO jobs (queue, task, payload, status, attempts, finished_at, last_error, last_error_at)
+                     VALUES ('email', 'SendEmail', '{}', 'dead', 5, now(), 'x', now())`
+          const stats = yield* send(admin.as(get("/ops/stats")))
+          assert.strictEqual(stats.status, 200)
+          assert.isAtLeast(stats.body.pool.max, 1)
+          assert.isAtLeast(stats.body.pool.total, 1)
+          assert.strictEqual(stats.body.pool.waiting, 0)
+          assert.strictEqual(stats.body.queue.email.pending, 1)
+          assert.strictEqual(stats.body.queue.email.dead, 1)
+          assert.strictEqual(stats.body.queue.email.failed_last_hour, 1)
+          assert.isAtLeast(stats.body.queue.email.oldest_pending_age_s, 29)
+          assert.isAbove(stats.body.cache.redis.used_memory_bytes, 0)
+        }).pipe(Effect.scoped))
+    }
+  )
+})
