@@ -2,11 +2,14 @@
  * The service as an operator runs it: `node src/main.ts` in its own process.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Exit, Redacted, Scope } from "effect"
+import { Effect, Exit, Layer, Redacted, Scope } from "effect"
 import * as Fs from "node:fs/promises"
 import * as Os from "node:os"
 import * as Path from "node:path"
-import { scopedDatabase } from "./utils/TestDatabase.ts"
+import { Ping } from "../src/domain/Job.ts"
+import { JobQueue } from "../src/infra/JobQueue.ts"
+import { awaitJob } from "./utils/Jobs.ts"
+import { scopedDatabase, TestDatabase } from "./utils/TestDatabase.ts"
 import { testRedisUrl } from "./utils/TestInfra.ts"
 import { awaitStatus, startService } from "./utils/ServiceProcess.ts"
 
@@ -50,6 +53,37 @@ describe("main", () => {
         assert.strictEqual(ready.checks.cache.backend, "redis")
         assert.match(service.output().stdout, /applied \d+ migration/)
         assert.notMatch(service.output().stdout, /password|root@/)
+        service.child.kill("SIGTERM")
+        assert.strictEqual(await service.exited, 0)
+      } finally {
+        service.child.kill("SIGKILL")
+      }
+    } finally {
+      await Effect.runPromise(Scope.close(scope, Exit.void))
+    }
+  }, 60_000)
+
+  it("npm run worker: a workers-only process runs jobs and listens on no port", async () => {
+    const scope = Effect.runSync(Scope.make())
+    try {
+      const database = await Effect.runPromise(Scope.provide(scopedDatabase({ migrated: true }), scope))
+      const service = await startService({ DATABASE_URL: Redacted.value(database.url), HTTP_ENABLED: "false", JOB_POLL_INTERVAL_MS: "100" })
+      try {
+        const enqueue = Effect.gen(function*() {
+          const queue = yield* JobQueue
+          return yield* queue.enqueue(new Ping({ id: "worker-only" }))
+        }).pipe(Effect.provide(JobQueue.layer.pipe(Layer.provideMerge(TestDatabase({ DATABASE_URL: Redacted.value(database.url) })))))
+        const id = await Effect.runPromise(Effect.map(enqueue, (o) => o._tag === "Some" ? o.value : ""))
+        const done = await Effect.runPromise(
+          awaitJob(id, (s) => s.status === "succeeded").pipe(
+            Effect.provide(TestDatabase({ DATABASE_URL: Redacted.value(database.url) })),
+            Effect.timeout("20 seconds")
+          )
+        )
+        assert.strictEqual(done.attempts, 1)
+        const refused = await fetch(`http://127.0.0.1:${service.port}/health/live`).then(() => false, () => true)
+        assert.isTrue(refused, "nothing listens on PORT")
+        assert.match(service.output().stdout, /workers: /)
         service.child.kill("SIGTERM")
         assert.strictEqual(await service.exited, 0)
       } finally {
