@@ -4,7 +4,7 @@
  *
  * Per queue, one fetcher claims up to `JOB_BATCH_SIZE` jobs per statement into
  * a local buffer (`FOR UPDATE SKIP LOCKED`), and `concurrency` fibers run them;
- * one completer writes finished attempts in batches. Batching claim and
+ * two completers write finished attempts in batches. Batching claim and
  * completion is what makes a Postgres queue fast (graphile-worker: 3.8k → 25k
  * jobs/s here with both); each alone gains little.
  *
@@ -110,6 +110,8 @@ const describeFailure = (cause: Cause.Cause<unknown>): { readonly message: strin
   return { message: String(error), permanent: false }
 }
 
+const OUTCOME_BUFFER = 1000
+
 /** Concurrency per queue: defaults, overridden by `JOB_CONCURRENCY` (`email=5,default=20`). */
 const defaultConcurrency: Record<QueueName, number> = {
   email: 5,
@@ -147,7 +149,8 @@ export const layer = (tasks: ReadonlyArray<Task>) =>
     }
 
     const held = new Map<string, ClaimedJob>()
-    const outcomes = yield* Queue.unbounded<Outcome>()
+    // Bounded: workers wait rather than run ahead of what the database has recorded.
+    const outcomes = yield* Queue.bounded<Outcome, Cause.Done>(OUTCOME_BUFFER)
     const interrupted: Array<ClaimedJob> = []
     let inFlight = 0
 
@@ -258,8 +261,11 @@ export const layer = (tasks: ReadonlyArray<Task>) =>
         const job = yield* Queue.take(buffer)
         if (Queue.sizeUnsafe(buffer) <= lowWater) Queue.offerUnsafe(signal, undefined)
         inFlight++
-        const outcome = yield* runJob(job).pipe(Effect.ensuring(Effect.sync(() => inFlight--)))
-        yield* Queue.offer(outcomes, outcome)
+        // In flight until its outcome is queued for recording, so shutdown waits for both.
+        yield* runJob(job).pipe(
+          Effect.flatMap((outcome) => Queue.offer(outcomes, outcome)),
+          Effect.ensuring(Effect.sync(() => inFlight--))
+        )
       })
 
       const fetcher = yield* Effect.forkIn(Effect.forever(fetchOnce), scope)
@@ -278,10 +284,13 @@ export const layer = (tasks: ReadonlyArray<Task>) =>
         Effect.withTracerEnabled(false)
       )
 
-    const completer = yield* Effect.forkIn(
-      Effect.forever(Effect.flatMap(Queue.takeBetween(outcomes, 1, 1000), settle)),
-      scope
-    )
+    // Two completers, so one batch is being written while the next one gathers; each runs until
+    // the queue is ended at shutdown and drained.
+    const completers = yield* Effect.forEach([1, 2], () =>
+      Effect.forkIn(
+        Effect.forever(Effect.flatMap(Queue.takeBetween(outcomes, 1, 500), settle)).pipe(Effect.catchTag("Done", () => Effect.void)),
+        scope
+      ))
 
     const heartbeat = yield* Effect.forkIn(
       Effect.suspend(() => store.renew(worker, [...held.keys()], settings.lease)).pipe(
@@ -330,9 +339,10 @@ export const layer = (tasks: ReadonlyArray<Task>) =>
           Effect.ignore
         )
         yield* Fiber.interruptAll(runners.flatMap((r) => r.workers))
-        const remaining = yield* Queue.clear(outcomes)
-        if (remaining.length > 0) yield* settle(remaining)
-        yield* Fiber.interruptAll([completer, heartbeat, reaper, listener])
+        // Every outcome of a finished attempt is recorded before the leases are given up.
+        yield* Queue.end(outcomes)
+        yield* Fiber.joinAll(completers).pipe(Effect.timeout("10 seconds"), Effect.ignore)
+        yield* Fiber.interruptAll([...completers, heartbeat, reaper, listener])
         yield* store.release(worker, interrupted).pipe(Effect.ignore)
         const stillHeld = [...held.values()].filter((job) => !interrupted.includes(job))
         yield* store.release(worker, stillHeld).pipe(Effect.ignore)
