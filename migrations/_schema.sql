@@ -1,4 +1,4 @@
-\restrict tv7XN12DkSwczyGO1Evg6G3RcTbQAtLOGRYqchOScGf2pYZyZeG2uBAxoSSePSE
+\restrict Aw2W9raE33EhnZItLQRhkOL8ZVQomCOUcV1ALHesrOVqXT4cciDYZwSjMuA9WBv
 
 CREATE EXTENSION IF NOT EXISTS btree_gist WITH SCHEMA public;
 
@@ -755,6 +755,8 @@ CREATE INDEX items_provider_idx ON public.items USING btree (provider_id, create
 
 CREATE INDEX items_search_idx ON public.items USING gin (search) WHERE (deleted_at IS NULL);
 
+CREATE INDEX jobs_attention_idx ON public.jobs USING btree (queue, id DESC) WHERE (status = ANY (ARRAY['dead'::public.job_status, 'canceled'::public.job_status]));
+
 CREATE INDEX jobs_claim_idx ON public.jobs USING btree (queue, priority DESC, run_at, id) WHERE (status = 'pending'::public.job_status);
 
 CREATE INDEX jobs_errors_idx ON public.jobs USING btree (last_error_at) WHERE (last_error_at IS NOT NULL);
@@ -764,8 +766,6 @@ CREATE INDEX jobs_finished_idx ON public.jobs USING btree (finished_at) WHERE (f
 CREATE UNIQUE INDEX jobs_key_idx ON public.jobs USING btree (key) WHERE ((key IS NOT NULL) AND (status = ANY (ARRAY['pending'::public.job_status, 'running'::public.job_status])));
 
 CREATE INDEX jobs_lease_idx ON public.jobs USING btree (lease_expires_at) WHERE (status = 'running'::public.job_status);
-
-CREATE INDEX jobs_listing_idx ON public.jobs USING btree (queue, status, id DESC);
 
 CREATE INDEX messages_booking_idx ON public.messages USING btree (booking_id, created_at DESC, id DESC) WHERE (booking_id IS NOT NULL);
 
@@ -995,18 +995,18 @@ ALTER TABLE ONLY public.users
 ALTER TABLE ONLY public.users
     ADD CONSTRAINT users_province_code_fkey FOREIGN KEY (province_code) REFERENCES public.canadian_provinces(code) ON DELETE RESTRICT;
 
-\unrestrict tv7XN12DkSwczyGO1Evg6G3RcTbQAtLOGRYqchOScGf2pYZyZeG2uBAxoSSePSE
+\unrestrict Aw2W9raE33EhnZItLQRhkOL8ZVQomCOUcV1ALHesrOVqXT4cciDYZwSjMuA9WBv
 
-\restrict 8AwrHjXPxlPbdpHmymqsNob1tBHyacXg0897ZwWP4E3Ru1qIkMPtMw1hEwdVs4J
+\restrict IpFuOa0GVFvhxIG5PamV0x00A5umgeckAs645NyA5CApwGuIOsF4BRZ8laA8K4v
 
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (1, '2026-11-26 00:29:31.361479+00', 'extensions_and_provinces');
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (2, '2026-11-26 00:29:31.361479+00', 'users_and_tokens');
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (3, '2026-11-26 00:29:31.361479+00', 'services_and_availability');
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (4, '2026-11-26 00:29:31.361479+00', 'bookings');
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (5, '2026-11-26 00:29:31.361479+00', 'items_and_orders');
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (6, '2026-11-26 00:29:31.361479+00', 'payments');
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (7, '2026-11-26 00:29:31.361479+00', 'messages_reviews_notifications');
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (8, '2026-11-26 00:29:31.361479+00', 'files');
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (9, '2026-11-26 00:29:31.361479+00', 'jobs_cron_reports');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (1, '2026-11-26 00:57:55.181083+00', 'extensions_and_provinces');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (2, '2026-11-26 00:57:55.181083+00', 'users_and_tokens');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (3, '2026-11-26 00:57:55.181083+00', 'services_and_availability');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (4, '2026-11-26 00:57:55.181083+00', 'bookings');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (5, '2026-11-26 00:57:55.181083+00', 'items_and_orders');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (6, '2026-11-26 00:57:55.181083+00', 'payments');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (7, '2026-11-26 00:57:55.181083+00', 'messages_reviews_notifications');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (8, '2026-11-26 00:57:55.181083+00', 'files');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (9, '2026-11-26 00:57:55.181083+00', 'jobs_cron_reports');
 
-\unrestrict 8AwrHjXPxlPbdpHmymqsNob1tBHyacXg0897ZwWP4E3Ru1qIkMPtMw1hEwdVs4J
+\unrestrict IpFuOa0GVFvhxIG5PamV0x00A5umgeckAs645NyA5CApwGuIOsF4BRZ8laA8K4v
