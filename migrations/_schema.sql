@@ -1,4 +1,4 @@
-\restrict Aw2W9raE33EhnZItLQRhkOL8ZVQomCOUcV1ALHesrOVqXT4cciDYZwSjMuA9WBv
+\restrict tjqr3x3KbMfHjJpGRtMGyLTevgwfenYko5xu2MKMLYbGCe5ljupEWQpMagCsVVO
 
 CREATE EXTENSION IF NOT EXISTS btree_gist WITH SCHEMA public;
 
@@ -342,7 +342,8 @@ CREATE TABLE public.jobs (
     CONSTRAINT jobs_max_attempts_check CHECK ((max_attempts >= 1)),
     CONSTRAINT jobs_queue_check CHECK ((queue ~ '^[a-z_]{1,32}$'::text)),
     CONSTRAINT jobs_task_check CHECK (((char_length(task) >= 1) AND (char_length(task) <= 100)))
-);
+)
+WITH (autovacuum_vacuum_scale_factor='0.01', autovacuum_vacuum_threshold='5000', autovacuum_analyze_scale_factor='0.02', autovacuum_vacuum_cost_delay='0');
 
 ALTER TABLE public.jobs ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     SEQUENCE NAME public.jobs_id_seq
@@ -995,18 +996,18 @@ ALTER TABLE ONLY public.users
 ALTER TABLE ONLY public.users
     ADD CONSTRAINT users_province_code_fkey FOREIGN KEY (province_code) REFERENCES public.canadian_provinces(code) ON DELETE RESTRICT;
 
-\unrestrict Aw2W9raE33EhnZItLQRhkOL8ZVQomCOUcV1ALHesrOVqXT4cciDYZwSjMuA9WBv
+\unrestrict tjqr3x3KbMfHjJpGRtMGyLTevgwfenYko5xu2MKMLYbGCe5ljupEWQpMagCsVVO
 
-\restrict IpFuOa0GVFvhxIG5PamV0x00A5umgeckAs645NyA5CApwGuIOsF4BRZ8laA8K4v
+\restrict igECQtQ6NAf0DgOoufIKYUqKEqzYZadHERbR09eSaoYWbKb2fwcztQfapjBntHP
 
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (1, '2026-11-26 00:57:55.181083+00', 'extensions_and_provinces');
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (2, '2026-11-26 00:57:55.181083+00', 'users_and_tokens');
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (3, '2026-11-26 00:57:55.181083+00', 'services_and_availability');
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (4, '2026-11-26 00:57:55.181083+00', 'bookings');
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (5, '2026-11-26 00:57:55.181083+00', 'items_and_orders');
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (6, '2026-11-26 00:57:55.181083+00', 'payments');
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (7, '2026-11-26 00:57:55.181083+00', 'messages_reviews_notifications');
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (8, '2026-11-26 00:57:55.181083+00', 'files');
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (9, '2026-11-26 00:57:55.181083+00', 'jobs_cron_reports');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (1, '2026-11-26 01:12:04.485412+00', 'extensions_and_provinces');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (2, '2026-11-26 01:12:04.485412+00', 'users_and_tokens');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (3, '2026-11-26 01:12:04.485412+00', 'services_and_availability');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (4, '2026-11-26 01:12:04.485412+00', 'bookings');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (5, '2026-11-26 01:12:04.485412+00', 'items_and_orders');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (6, '2026-11-26 01:12:04.485412+00', 'payments');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (7, '2026-11-26 01:12:04.485412+00', 'messages_reviews_notifications');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (8, '2026-11-26 01:12:04.485412+00', 'files');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (9, '2026-11-26 01:12:04.485412+00', 'jobs_cron_reports');
 
-\unrestrict IpFuOa0GVFvhxIG5PamV0x00A5umgeckAs645NyA5CApwGuIOsF4BRZ8laA8K4v
+\unrestrict igECQtQ6NAf0DgOoufIKYUqKEqzYZadHERbR09eSaoYWbKb2fwcztQfapjBntHP
