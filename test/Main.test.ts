@@ -11,7 +11,36 @@ import { JobQueue } from "../src/infra/JobQueue.ts"
 import { awaitJob } from "./utils/Jobs.ts"
 import { scopedDatabase, TestDatabase } from "./utils/TestDatabase.ts"
 import { testRedisUrl } from "./utils/TestInfra.ts"
-import { awaitStatus, startService } from "./utils/ServiceProcess.ts"
+import { awaitStatus, type ServiceProcess, startService } from "./utils/ServiceProcess.ts"
+
+const redisUrl = () => Effect.runSync(Effect.gen(function*() {
+  return yield* testRedisUrl
+}))
+
+/**
+ * Runs `body` against the service started on a database of its own (empty or
+ * migrated), then stops it with SIGTERM, which must exit 0.
+ */
+const withServiceOnDatabase = async (
+  options: { readonly migrated: boolean; readonly env: Record<string, string> },
+  body: (service: ServiceProcess, databaseUrl: string) => Promise<void>
+) => {
+  const scope = Effect.runSync(Scope.make())
+  try {
+    const database = await Effect.runPromise(Scope.provide(scopedDatabase({ migrated: options.migrated }), scope))
+    const url = Redacted.value(database.url)
+    const service = await startService({ DATABASE_URL: url, ...options.env })
+    try {
+      await body(service, url)
+      service.child.kill("SIGTERM")
+      assert.strictEqual(await service.exited, 0)
+    } finally {
+      service.child.kill("SIGKILL")
+    }
+  } finally {
+    await Effect.runPromise(Scope.close(scope, Exit.void))
+  }
+}
 
 const readyBody = async (port: number, timeoutMs: number) => {
   const response = await awaitStatus(`http://127.0.0.1:${port}/health/ready`, 200, timeoutMs)
@@ -38,61 +67,33 @@ describe("main", () => {
     }
   }, 60_000)
 
-  it("runs against the real Postgres and Redis, migrating an empty database", async () => {
-    const scope = Effect.runSync(Scope.make())
-    try {
-      const database = await Effect.runPromise(Scope.provide(scopedDatabase({ migrated: false }), scope))
-      const redisUrl = await Effect.runPromise(Effect.gen(function*() {
-        return yield* testRedisUrl
-      }))
-      const service = await startService({ DATABASE_URL: Redacted.value(database.url), REDIS_URL: redisUrl })
-      try {
-        const ready = await readyBody(service.port, 20_000)
-        assert.strictEqual(ready.status, "ready")
-        assert.strictEqual(ready.checks.database.backend, "postgres")
-        assert.strictEqual(ready.checks.cache.backend, "redis")
-        assert.match(service.output().stdout, /applied \d+ migration/)
-        assert.notMatch(service.output().stdout, /password|root@/)
-        service.child.kill("SIGTERM")
-        assert.strictEqual(await service.exited, 0)
-      } finally {
-        service.child.kill("SIGKILL")
-      }
-    } finally {
-      await Effect.runPromise(Scope.close(scope, Exit.void))
-    }
-  }, 60_000)
+  it("runs against the real Postgres and Redis, migrating an empty database", () =>
+    withServiceOnDatabase({ migrated: false, env: { REDIS_URL: redisUrl() } }, async (service) => {
+      const ready = await readyBody(service.port, 20_000)
+      assert.strictEqual(ready.status, "ready")
+      assert.strictEqual(ready.checks.database.backend, "postgres")
+      assert.strictEqual(ready.checks.cache.backend, "redis")
+      assert.match(service.output().stdout, /applied \d+ migration/)
+      assert.notMatch(service.output().stdout, /password|root@/)
+    }), 60_000)
 
-  it("npm run worker: a workers-only process runs jobs and listens on no port", async () => {
-    const scope = Effect.runSync(Scope.make())
-    try {
-      const database = await Effect.runPromise(Scope.provide(scopedDatabase({ migrated: true }), scope))
-      const service = await startService({ DATABASE_URL: Redacted.value(database.url), HTTP_ENABLED: "false", JOB_POLL_INTERVAL_MS: "100" })
-      try {
-        const enqueue = Effect.gen(function*() {
-          const queue = yield* JobQueue
-          return yield* queue.enqueue(new Ping({ id: "worker-only" }))
-        }).pipe(Effect.provide(JobQueue.layer.pipe(Layer.provideMerge(TestDatabase({ DATABASE_URL: Redacted.value(database.url) })))))
-        const id = await Effect.runPromise(Effect.map(enqueue, (o) => o._tag === "Some" ? o.value : ""))
-        const done = await Effect.runPromise(
-          awaitJob(id, (s) => s.status === "succeeded").pipe(
-            Effect.provide(TestDatabase({ DATABASE_URL: Redacted.value(database.url) })),
-            Effect.timeout("20 seconds")
-          )
+  it("npm run worker: a workers-only process runs jobs and listens on no port", () =>
+    withServiceOnDatabase({ migrated: true, env: { HTTP_ENABLED: "false", JOB_POLL_INTERVAL_MS: "100" } }, async (service, url) => {
+      const database = TestDatabase({ DATABASE_URL: url })
+      const id = await Effect.runPromise(
+        JobQueue.use((queue) => queue.enqueue(new Ping({ id: "worker-only" }))).pipe(
+          Effect.map((option) => option._tag === "Some" ? option.value : ""),
+          Effect.provide(JobQueue.layer.pipe(Layer.provideMerge(database)))
         )
-        assert.strictEqual(done.attempts, 1)
-        const refused = await fetch(`http://127.0.0.1:${service.port}/health/live`).then(() => false, () => true)
-        assert.isTrue(refused, "nothing listens on PORT")
-        assert.match(service.output().stdout, /workers: /)
-        service.child.kill("SIGTERM")
-        assert.strictEqual(await service.exited, 0)
-      } finally {
-        service.child.kill("SIGKILL")
-      }
-    } finally {
-      await Effect.runPromise(Scope.close(scope, Exit.void))
-    }
-  }, 60_000)
+      )
+      const done = await Effect.runPromise(
+        awaitJob(id, (s) => s.status === "succeeded").pipe(Effect.provide(database), Effect.timeout("20 seconds"))
+      )
+      assert.strictEqual(done.attempts, 1)
+      const refused = await fetch(`http://127.0.0.1:${service.port}/health/live`).then(() => false, () => true)
+      assert.isTrue(refused, "nothing listens on PORT")
+      assert.match(service.output().stdout, /workers: /)
+    }), 60_000)
 
   it("stops at once with one line naming a bad setting", async () => {
     const service = await startService({ DATABASE_URL: "postgres://root@127.0.0.1:1/none", DB_POOL_MAX: "lots" })

@@ -121,15 +121,18 @@ interface WorkerProcess {
   readonly child: ChildProcess
   readonly progress: Progress
   readonly latencies: Array<number>
+  readonly memory: Array<{ readonly done: number; readonly rss: number; readonly heap: number }>
 }
 
-const startWorker = (system: System, mode: "noop" | "latency" | "retry"): WorkerProcess => {
-  const child = spawn(process.execPath, [Path.resolve("bench/queue/worker.ts"), system, mode], {
-    env: { PATH: process.env.PATH ?? "", DATABASE_URL: databaseUrl, CONCURRENCY: "10" },
+const startWorker = (system: System, mode: "noop" | "latency" | "retry", reportMemory = false): WorkerProcess => {
+  const flags = reportMemory ? ["--expose-gc"] : []
+  const child = spawn(process.execPath, [...flags, Path.resolve("bench/queue/worker.ts"), system, mode], {
+    env: { PATH: process.env.PATH ?? "", DATABASE_URL: databaseUrl, CONCURRENCY: "10", REPORT_MEMORY: reportMemory ? "1" : "0" },
     stdio: ["ignore", "pipe", "inherit"]
   })
   const progress: Progress = { succeeded: 0, firstStart: 0, lastEnd: 0, runs: 0 }
   const latencies: Array<number> = []
+  const memory: Array<{ readonly done: number; readonly rss: number; readonly heap: number }> = []
   let partial = ""
   child.stdout!.on("data", (chunk: Buffer) => {
     const lines = (partial + chunk.toString()).split("\n")
@@ -141,10 +144,12 @@ const startWorker = (system: System, mode: "noop" | "latency" | "retry"): Worker
         Object.assign(progress, { succeeded, firstStart, lastEnd, runs })
       } else if (kind === "lat") {
         latencies.push(Number(values[0]))
+      } else if (kind === "mem" && memory.length < 100_000) {
+        memory.push({ done: progress.succeeded, rss: Number(values[0]), heap: Number(values[1]) })
       }
     }
   })
-  return { child, progress, latencies }
+  return { child, progress, latencies, memory }
 }
 
 const stopWorker = (worker: WorkerProcess) =>
@@ -265,27 +270,21 @@ const retry = async (system: System) => {
   results[system].retry = `${fmt(elapsed)} ms; lost ${RETRY_JOBS - (worker.progress.succeeded - before)}; run more than twice ${Math.max(0, runs - 2 * RETRY_JOBS)}`
 }
 
-const rssOf = async (pid: number) => {
-  const status = await Fs.readFile(`/proc/${pid}/status`, "utf8")
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024
-}
-
 const soak = async () => {
   await clear()
-  const worker = startWorker("ours", "noop")
-  const samples: Array<{ readonly done: number; readonly rss: number }> = []
-  const sampler = setInterval(() => {
-    rssOf(worker.child.pid!).then((rss) => samples.push({ done: worker.progress.succeeded, rss }), () => undefined)
-  }, 1000)
+  const worker = startWorker("ours", "noop", true)
   for (let i = 0; i < SOAK_JOBS; i += 1_000) {
     await enqueueMany("ours", payloads(1_000, `soak-${i}`))
-    if (i % 20_000 === 0) await waitFor(() => worker.progress.succeeded >= i - 20_000, 120_000, "soak progress")
+    // Keep the backlog bounded, as a real producer would, and let vacuum see the churn.
+    if (i % 20_000 === 0) {
+      await waitFor(() => worker.progress.succeeded >= i - 20_000, 120_000, "soak progress")
+      await db.query("VACUUM jobs")
+    }
   }
   await waitFor(() => worker.progress.succeeded >= SOAK_JOBS, 600_000, "soak")
-  clearInterval(sampler)
   const runs = worker.progress.runs
   await stopWorker(worker)
-  return { samples, runs }
+  return { samples: worker.memory, runs }
 }
 
 // ---- run ----
@@ -323,6 +322,7 @@ const ratio = (key: string, higherIsBetter: boolean, against: System) => {
   return higherIsBetter ? `${fmt(a / b, 2)}×` : `${fmt(b / a, 2)}×`
 }
 const steady = soaked.samples.filter((s) => s.done > SOAK_JOBS * 0.1)
+const range = (values: ReadonlyArray<number>) => `${fmt(Math.min(...values))}–${fmt(Math.max(...values))} MiB`
 const rows = [
   ["bulk enqueue (1,000 per call)", "bulk"],
   ["single enqueue", "single"],
@@ -357,9 +357,10 @@ Ratios, ours against each (higher is better for us):
 | latency p99 | ${ratio("latencyP99", false, "graphile")} | ${ratio("latencyP99", false, "pgboss")} |
 | retry path | ${ratio("retryMs", false, "graphile")} | ${ratio("retryMs", false, "pgboss")} |
 
-Soak: ${fmt(SOAK_JOBS)} no-op jobs through one worker process of ours, ${soaked.runs === SOAK_JOBS ? "each run exactly once" : `${soaked.runs} runs (!)`}.
-Worker RSS after the first 10 %: min ${fmt(Math.min(...steady.map((s) => s.rss)))} MiB, max ${fmt(Math.max(...steady.map((s) => s.rss)))} MiB,
-last ${fmt(steady.at(-1)?.rss ?? 0)} MiB (samples every second: ${steady.map((s) => fmt(s.rss)).join(", ")}).
+Soak: ${fmt(SOAK_JOBS)} no-op jobs through one worker process of ours, ${soaked.runs === SOAK_JOBS ? "each run exactly once" : `${soaked.runs} runs (!)`},
+with a full GC before each sample (\`--expose-gc\`). After the first 10 %: live heap ${range(steady.map((s) => s.heap))},
+RSS ${range(steady.map((s) => s.rss))}. Per second, live heap: ${steady.map((s) => fmt(s.heap, 1)).join(", ")};
+RSS: ${steady.map((s) => fmt(s.rss)).join(", ")}.
 
 No scenario lost a job; \`lost\` and \`run more than twice\` above are counted from the handlers' own records.
 

@@ -7,7 +7,8 @@
  * - `latency`: reports `start - t0` of each job (payload `t0`, epoch ms);
  * - `retry`: a job fails on its first run and succeeds on its second.
  * Every 25 ms it prints `progress <succeeded> <first start> <last end> <runs>`,
- * and `lat <ms>` lines in latency mode. SIGTERM stops it.
+ * `lat <ms>` lines in latency mode, and with `REPORT_MEMORY=1` (and `--expose-gc`)
+ * `mem <rss MiB> <live heap MiB>` once a second. SIGTERM stops it.
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { ConfigProvider, Effect, Layer, Schedule } from "effect"
@@ -44,7 +45,14 @@ const handle = (id: string, t0: number | undefined) => {
   lastEnd = now()
 }
 
+let ticks = 0
 const report = setInterval(() => {
+  if (process.env.REPORT_MEMORY === "1" && ticks++ % 40 === 0) {
+    // Live heap after a full collection tells a leak from the heap V8 merely keeps reserved (RSS).
+    ;(globalThis as { gc?: () => void }).gc?.()
+    const memory = process.memoryUsage()
+    process.stdout.write(`mem ${memory.rss / 2 ** 20} ${memory.heapUsed / 2 ** 20}\n`)
+  }
   if (latencies.length > 0) process.stdout.write(latencies.splice(0).map((l) => `lat ${l.toFixed(3)}\n`).join(""))
   process.stdout.write(`progress ${succeeded} ${firstStart} ${lastEnd} ${runs}\n`)
 }, 25)
