@@ -3,13 +3,15 @@
  * images, and deletion of temporary files left behind by interrupted uploads.
  */
 import { Clock, Effect, Option } from "effect"
-import sharp from "sharp"
 import { CleanupTempFiles, GenerateThumbnails } from "../domain/Job.ts"
 import * as JobRunner from "../infra/JobRunner.ts"
 import { FilesRepo } from "./FilesRepo.ts"
 import { FileStorage } from "./Storage.ts"
 
 export const THUMBNAIL_SIZES = [128, 512] as const
+
+// sharp brings libvips (~40 MiB resident): loaded on the first image, not at start-up.
+const loadSharp = Effect.promise(() => import("sharp").then((module) => module.default))
 const IMAGE_TYPES = new Set(["image/jpeg", "image/png", "image/webp"])
 
 export const tasks = Effect.gen(function*() {
@@ -24,6 +26,7 @@ export const tasks = Effect.gen(function*() {
       if (!IMAGE_TYPES.has(original.contentType) || original.purpose === "thumbnail") return
       const done = yield* repo.thumbnailSizes(original.id)
       const bytes = yield* storage.read(original.storageName)
+      const sharp = yield* loadSharp
       for (const size of THUMBNAIL_SIZES) {
         if (done.has(size)) continue
         const webp = yield* Effect.tryPromise({
