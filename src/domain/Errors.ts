@@ -39,15 +39,6 @@ export class PayloadTooLarge extends Schema.TaggedError<PayloadTooLarge>()("Payl
   limit_bytes: Schema.Number
 }, { httpApiStatus: 413 }) {}
 
-export class UnsupportedMediaType extends Schema.TaggedError<UnsupportedMediaType>()("UnsupportedMediaType", {
-  message: Schema.String
-}, { httpApiStatus: 415 }) {}
-
-export class RateLimited extends Schema.TaggedError<RateLimited>()("RateLimited", {
-  message: Schema.String,
-  retry_after: Schema.Number
-}, { httpApiStatus: 429 }) {}
-
 export class InternalServerError extends Schema.TaggedError<InternalServerError>()("InternalServerError", {
   message: Schema.String,
   request_id: Schema.String

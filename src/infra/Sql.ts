@@ -191,12 +191,6 @@ export class Transactions extends Context.Service<Transactions, {
     })
   })
   static readonly layer = Layer.effect(this, this.make)
-  /** No transaction at all: for unit tests of domain logic with mocked repositories. */
-  static readonly layerTest = Layer.succeed(this, {
-    withTransaction: dieOnSqlError,
-    // @effect-diagnostics-next-line missingEffectContext:off
-    afterCommit: (effect) => effect
-  })
 }
 
 /**

@@ -51,19 +51,22 @@ export class MaintenanceRepo extends Context.Service<MaintenanceRepo>()("maplehu
         RETURNING 1`)
     }, Effect.orDie)
 
-    const purgeOldNotifications = Effect.fn("MaintenanceRepo.purgeOldNotifications")(function*(days: number) {
-      return yield* drain(sql`
-        DELETE FROM notifications WHERE id IN (
-          SELECT id FROM notifications WHERE created_at < now() - ${days} * interval '1 day' LIMIT ${BATCH})
+    /** Deletes rows of `table` whose `column` is more than `days` old. */
+    const purgeOlderThan = (table: "notifications" | "jobs", column: "created_at" | "finished_at", days: number) =>
+      drain(sql`
+        DELETE FROM ${sql(table)} WHERE id IN (
+          SELECT id FROM ${sql(table)} WHERE ${sql(column)} < now() - ${days} * interval '1 day' LIMIT ${BATCH})
         RETURNING 1`)
-    }, Effect.orDie)
 
-    const purgeFinishedJobs = Effect.fn("MaintenanceRepo.purgeFinishedJobs")(function*(days: number) {
-      return yield* drain(sql`
-        DELETE FROM jobs WHERE id IN (
-          SELECT id FROM jobs WHERE finished_at < now() - ${days} * interval '1 day' LIMIT ${BATCH})
-        RETURNING 1`)
-    }, Effect.orDie)
+    const purgeOldNotifications = Effect.fn("MaintenanceRepo.purgeOldNotifications")(
+      (days: number) => purgeOlderThan("notifications", "created_at", days),
+      Effect.orDie
+    )
+
+    const purgeFinishedJobs = Effect.fn("MaintenanceRepo.purgeFinishedJobs")(
+      (days: number) => purgeOlderThan("jobs", "finished_at", days),
+      Effect.orDie
+    )
 
     /** Computes and stores the report of one UTC day; a rerun replaces it with the same figures. */
     const upsertDailyReport = Effect.fn("MaintenanceRepo.upsertDailyReport")(function*(date: string) {
