@@ -28,7 +28,7 @@ const names: Record<System, string> = { ours: "MapleHustle queue", graphile: "gr
 
 const quick = process.env.BENCH_QUICK === "1"
 const N = quick ? 5_000 : 20_000
-const REPEAT = quick ? 1 : 3
+const REPEAT = quick ? 1 : 5
 const LATENCY_JOBS = quick ? 300 : 1_000
 const RETRY_JOBS = 1_000
 const SOAK_JOBS = quick ? 20_000 : 200_000
@@ -177,16 +177,11 @@ const numbers: Record<System, Record<string, number>> = { ours: {}, graphile: {}
 
 const payloads = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => ({ id: `${prefix}-${i}` }))
 
-const bulkEnqueue = async (system: System) => {
-  const rates: Array<number> = []
-  for (let r = 0; r < REPEAT; r++) {
-    await clear()
-    const started = performance.now()
-    for (let i = 0; i < N; i += 1_000) await enqueueMany(system, payloads(1_000, `b${r}-${i}`))
-    rates.push(N / ((performance.now() - started) / 1000))
-  }
-  numbers[system].bulk = median(rates)
-  results[system].bulk = `${fmt(median(rates))} jobs/s`
+const bulkEnqueueOnce = async (system: System, r: number) => {
+  await clear()
+  const started = performance.now()
+  for (let i = 0; i < N; i += 1_000) await enqueueMany(system, payloads(1_000, `b${r}-${i}`))
+  return N / ((performance.now() - started) / 1000)
 }
 
 const singleEnqueue = async (system: System) => {
@@ -210,26 +205,39 @@ const singleEnqueue = async (system: System) => {
   results[system].single = `p50 ${fmt(median(durations), 2)} ms; ${fmt(sequential)} jobs/s (1 caller), ${fmt(concurrent)} jobs/s (10 callers)`
 }
 
-const throughput = async (system: System, processes: number) => {
-  const rates: Array<number> = []
-  for (let r = 0; r < REPEAT; r++) {
-    await clear()
-    for (let i = 0; i < N; i += 1_000) await enqueueMany(system, payloads(1_000, `t${r}-${i}`))
-    await db.query("VACUUM ANALYZE")
-    const workers = Array.from({ length: processes }, () => startWorker(system, "noop"))
-    await waitFor(() => total(workers, "succeeded") >= N, 180_000, `${system} to process ${N} jobs`)
-    const first = Math.min(...workers.map((w) => w.progress.firstStart).filter((t) => t > 0))
-    const last = Math.max(...workers.map((w) => w.progress.lastEnd))
-    rates.push(N / ((last - first) / 1000))
-    const runs = total(workers, "runs")
-    await Promise.all(workers.map(stopWorker))
-    if (runs !== N) throw new Error(`${system}: ${runs} runs for ${N} jobs`)
-  }
-  numbers[system][`throughput${processes}`] = median(rates)
-  results[system][`throughput${processes}`] = `${fmt(median(rates))} jobs/s (${rates.map((x) => fmt(x)).join(", ")})`
+const throughputOnce = async (system: System, processes: number, r: number) => {
+  await clear()
+  for (let i = 0; i < N; i += 1_000) await enqueueMany(system, payloads(1_000, `t${r}-${i}`))
+  await db.query("VACUUM ANALYZE")
+  const workers = Array.from({ length: processes }, () => startWorker(system, "noop"))
+  await waitFor(() => total(workers, "succeeded") >= N, 180_000, `${system} to process ${N} jobs`)
+  const first = Math.min(...workers.map((w) => w.progress.firstStart).filter((t) => t > 0))
+  const last = Math.max(...workers.map((w) => w.progress.lastEnd))
+  const runs = total(workers, "runs")
+  await Promise.all(workers.map(stopWorker))
+  if (runs !== N) throw new Error(`${system}: ${runs} runs for ${N} jobs`)
+  return N / ((last - first) / 1000)
 }
 
-const latency = async (system: System) => {
+/**
+ * Runs `once` REPEAT times for every system, interleaved (ours, graphile,
+ * pg-boss, ours, …), so drift in the machine's load falls on all three alike.
+ */
+const interleaved = async (key: string, label: string, once: (system: System, r: number) => Promise<number>) => {
+  const rates: Record<System, Array<number>> = { ours: [], graphile: [], pgboss: [] }
+  for (let r = 0; r < REPEAT; r++) {
+    for (const system of systems) {
+      log(`${label}: ${system} (${r + 1}/${REPEAT})`)
+      rates[system].push(await once(system, r))
+    }
+  }
+  for (const system of systems) {
+    numbers[system][key] = median(rates[system])
+    results[system][key] = `${fmt(median(rates[system]))} jobs/s (${rates[system].map((x) => fmt(x)).join(", ")})`
+  }
+}
+
+const latencyOnce = async (system: System) => {
   await clear()
   const worker = startWorker(system, "latency")
   await enqueueOne(system, { id: "warm-up-0", t0: performance.timeOrigin + performance.now() })
@@ -247,10 +255,25 @@ const latency = async (system: System) => {
   }
   await waitFor(() => worker.latencies.length >= LATENCY_JOBS, 60_000, `${system} latency jobs`)
   await stopWorker(worker)
-  const l = worker.latencies
-  numbers[system].latencyP50 = percentile(l, 50)
-  numbers[system].latencyP99 = percentile(l, 99)
-  results[system].latency = `p50 ${fmt(percentile(l, 50), 2)} / p95 ${fmt(percentile(l, 95), 2)} / p99 ${fmt(percentile(l, 99), 2)} / max ${fmt(Math.max(...l), 2)} ms`
+  return worker.latencies
+}
+
+/** Three interleaved latency runs per system; each percentile is the median of the three runs'. */
+const latency = async () => {
+  const runs: Record<System, Array<ReadonlyArray<number>>> = { ours: [], graphile: [], pgboss: [] }
+  for (let r = 0; r < (quick ? 1 : 3); r++) {
+    for (const system of systems) {
+      log(`latency: ${system} (${r + 1})`)
+      runs[system].push(await latencyOnce(system))
+    }
+  }
+  for (const system of systems) {
+    const at = (p: number) => median(runs[system].map((l) => percentile(l, p)))
+    const max = median(runs[system].map((l) => Math.max(...l)))
+    numbers[system].latencyP50 = at(50)
+    numbers[system].latencyP99 = at(99)
+    results[system].latency = `p50 ${fmt(at(50), 2)} / p95 ${fmt(at(95), 2)} / p99 ${fmt(at(99), 2)} / max ${fmt(max, 2)} ms`
+  }
 }
 
 const retry = async (system: System) => {
@@ -293,17 +316,15 @@ const machine = `${Os.cpus().length} × ${Os.cpus()[0]?.model ?? "CPU"}, ${fmt(O
 const server = (await db.query<{ server_version: string }>("SHOW server_version")).rows[0]!.server_version.split(" ")[0]
 log(`queue benchmark on ${machine}; PostgreSQL ${server}; ${N} jobs`)
 
+await interleaved("bulk", "bulk enqueue", bulkEnqueueOnce)
 for (const system of systems) {
-  log(`${system}: bulk enqueue`)
-  await bulkEnqueue(system)
   log(`${system}: single enqueue`)
   await singleEnqueue(system)
-  log(`${system}: throughput 1 × 10`)
-  await throughput(system, 1)
-  log(`${system}: throughput 2 × 10`)
-  await throughput(system, 2)
-  log(`${system}: latency`)
-  await latency(system)
+}
+await interleaved("throughput1", "throughput 1 × 10", (system, r) => throughputOnce(system, 1, r))
+await interleaved("throughput2", "throughput 2 × 10", (system, r) => throughputOnce(system, 2, r))
+await latency()
+for (const system of systems) {
   log(`${system}: retry`)
   await retry(system)
 }
@@ -336,7 +357,7 @@ const markdown = `# Queue benchmark
 
 \`npm run bench:queue\` — ${new Date().toISOString().slice(0, 10)}, one run, all three systems in it.
 Machine: ${machine}; PostgreSQL ${server} on loopback, stock settings; worker processes separate from
-the coordinator. ${REPEAT > 1 ? `Throughput and bulk enqueue: median of ${REPEAT} (each run listed).` : "Single runs (quick mode)."}
+the coordinator. ${REPEAT > 1 ? `Throughput and bulk enqueue: median of ${REPEAT} runs (each listed), the systems interleaved run by run so drift in the machine's load falls on all three; latency: median of 3 interleaved runs.` : "Single runs (quick mode)."}
 Settings: 10 handlers per process, pools of 12; graphile-worker with \`localQueue.size 50\`,
 \`completeJobBatchDelay 0\`, \`failJobBatchDelay 0\`; pg-boss with LISTEN/NOTIFY, \`localConcurrency 2\` ×
 \`batchSize 5\`, \`burstWhenBatchFull\` and per-job results (retry: \`retryDelay 0\`); ours with its defaults
