@@ -84,7 +84,8 @@ export const NOTIFY_CHANNEL = "maplehustle_jobs"
 const MAX_ERROR_LENGTH = 4000
 
 const JobJson = Schema.toCodecJson(Job)
-const encodeJob = Schema.encodeEffect(JobJson)
+/** Encoding a well-typed job can only fail on a bug: a defect. */
+const encodeJob = Schema.encodeSync(JobJson)
 
 const truncate = (text: string) => text.length > MAX_ERROR_LENGTH ? `${text.slice(0, MAX_ERROR_LENGTH)}…` : text
 
@@ -168,19 +169,17 @@ export class JobQueue extends Context.Service<JobQueue>()("maplehustle/infra/Job
       }
         RETURNING id::text AS id, queue`
 
-    const toRow = Effect.fnUntraced(function*(job: Job, options: EnqueueOptions | undefined, trace: unknown) {
-      return {
+    const toRow = (job: Job, options: EnqueueOptions | undefined, trace: unknown) => ({
         queue: options?.queue ?? defaultQueue[job._tag],
         task: job._tag,
-        payload: yield* encodeJob(job),
+        payload: encodeJob(job),
         priority: options?.priority ?? 0,
         run_at: options?.runAt?.toISOString() ?? null,
         delay_ms: options?.delay === undefined ? 0 : Duration.toMillis(Duration.fromInputUnsafe(options.delay)),
         max_attempts: options?.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
         key: options?.key ?? null,
         trace_context: trace
-      }
-    })
+      })
 
     const afterInsert = (inserted: ReadonlyArray<{ readonly queue: QueueName }>) =>
       sql.afterCommit(Effect.forEach(new Set(inserted.map((r) => r.queue)), wake, { discard: true }))
@@ -190,7 +189,7 @@ export class JobQueue extends Context.Service<JobQueue>()("maplehustle/infra/Job
      * id, or `None` when a pending job with the same key kept its place.
      */
     const enqueue = Effect.fn("JobQueue.enqueue")(function*(job: Job, options?: EnqueueOptions) {
-      const row = yield* toRow(job, options, yield* currentTraceparent)
+      const row = toRow(job, options, yield* currentTraceparent)
       const inserted = yield* insert(options?.replace === true && options.key !== undefined)([row])
       yield* afterInsert(inserted)
       return Option.fromNullishOr(inserted[0]?.id)
@@ -201,7 +200,7 @@ export class JobQueue extends Context.Service<JobQueue>()("maplehustle/infra/Job
       function*(entries: ReadonlyArray<{ readonly job: Job; readonly options?: EnqueueOptions }>) {
         if (entries.length === 0) return 0
         const trace = yield* currentTraceparent
-        const rows = yield* Effect.forEach(entries, ({ job, options }) => toRow(job, options, trace))
+        const rows = entries.map(({ job, options }) => toRow(job, options, trace))
         const inserted = yield* insert(false)(rows)
         yield* afterInsert(inserted)
         return inserted.length
