@@ -1,4 +1,4 @@
-import { assert, describe, it } from "@effect/vitest"
+import { afterAll, assert, describe, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Layer } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
 import * as Fs from "node:fs/promises"
@@ -13,7 +13,8 @@ import type { Task } from "../../src/infra/JobRunner.ts"
 import { insertUser } from "../utils/fixtures.ts"
 import { TestDatabase } from "../utils/TestDatabase.ts"
 
-const dataDir = Os.tmpdir() + `/mh-files-${process.pid}-${Date.now()}`
+const dataDir = Path.join(Os.tmpdir(), `mh-files-${process.pid}-${Date.now()}`)
+afterAll(() => Fs.rm(dataDir, { recursive: true, force: true }))
 
 const FilesLive = Layer.mergeAll(
   FilesRepo.layer,
