@@ -24,7 +24,7 @@ import { NotificationsRepo } from "./notifications/NotificationsRepo.ts"
 const ping = JobRunner.task(Ping, () => Effect.void)
 
 /** Every task; start-up fails if a job type has no handler. */
-export const allTasks = Effect.gen(function*() {
+const allTasks = Effect.gen(function*() {
   const tasks = [
     ping,
     ...(yield* NotificationsJobs.tasks),
@@ -37,14 +37,13 @@ export const allTasks = Effect.gen(function*() {
   return tasks
 })
 
-export const TaskDependenciesLive = Layer.mergeAll(
+const TaskDependenciesLive = Layer.mergeAll(
   Mailer.layer,
   SmsSender.layer,
   NotificationsRepo.layer,
   FilesRepo.layer,
   FileStorage.layer,
-  Backups.layer.pipe(Layer.provide(MaintenanceRepo.layer)),
-  MaintenanceRepo.layer,
+  Backups.layer.pipe(Layer.provideMerge(MaintenanceRepo.layer)),
   Transactions.layer
 )
 

@@ -387,7 +387,7 @@ No scenario lost a job; \`lost\` and \`run more than twice\` above are counted f
 
 Notes. Every run starts from an emptied, vacuumed queue. Under sustained churn a Postgres queue is
 only as fast as vacuum keeps its claim index clean: without a vacuum, 200,000 jobs through our queue
-slowed from 1.5 s to 12 s per 20,000 (dead tuples); with one per 20,000, every round took 1.5 s. The
+slowed from about 2 s to 12 s per 20,000 (dead tuples); with a vacuum after every 20,000, each took 1.5 s. The
 \`jobs\` table therefore carries aggressive autovacuum settings, and busy deployments should lower
 \`autovacuum_naptime\` (default 1 min).
 `

@@ -4,7 +4,7 @@
  * (API.md, "Status codes"). Each carries its HTTP status, so an endpoint that
  * declares one documents it in the OpenAPI spec and HttpApi encodes it.
  */
-import { Schema } from "effect"
+import { Schema, SchemaIssue } from "effect"
 
 export class BadRequest extends Schema.TaggedError<BadRequest>()("BadRequest", {
   message: Schema.String
@@ -15,6 +15,24 @@ export const DecodeIssue = Schema.Struct({
   path: Schema.Array(Schema.Union([Schema.String, Schema.Number])),
   message: Schema.String
 })
+
+export type DecodeIssue = typeof DecodeIssue.Type
+
+const formatIssue = SchemaIssue.makeFormatterStandardSchemaV1()
+
+/** Each problem a schema found, with its path (`["items", 0, "quantity"]`); how requests and settings name bad input. */
+export const decodeIssues = (issue: SchemaIssue.Issue): ReadonlyArray<DecodeIssue> =>
+  formatIssue(issue).issues.map((i) => ({
+    path: (i.path ?? []).map((segment) => {
+      const key = typeof segment === "object" && segment !== null && "key" in segment ? segment.key : segment
+      return typeof key === "number" ? key : String(key)
+    }),
+    message: i.message
+  }))
+
+/** `a.b: message; c: message` */
+export const summarizeIssues = (issues: ReadonlyArray<DecodeIssue>) =>
+  issues.map((i) => i.path.length > 0 ? `${i.path.join(".")}: ${i.message}` : i.message).join("; ")
 
 export class HttpApiDecodeError extends Schema.TaggedError<HttpApiDecodeError>()("HttpApiDecodeError", {
   message: Schema.String,

@@ -6,7 +6,7 @@
  * a database that cannot be reached in time (503), and defects (500, logged
  * once with the request id; the body never carries SQL, stacks or hosts).
  */
-import { ByteSize, Cause, Context, Effect, Layer, Option, Schema, SchemaIssue } from "effect"
+import { ByteSize, Cause, Effect, Layer, Option, Schema } from "effect"
 import { HttpIncomingMessage, HttpRouter, HttpServerRequest, HttpServerResponse, HttpTraceContext } from "effect/http"
 import { HttpApiError } from "effect/http-api"
 import { isHttpServerError } from "effect/http/HttpServerError"
@@ -14,11 +14,6 @@ import { isSqlError } from "effect/sql/SqlError"
 import * as Crypto from "node:crypto"
 import * as Errors from "../domain/Errors.ts"
 import * as Settings from "./Settings.ts"
-
-/** The id of the request being served: echoed from `X-Request-Id` when well-formed, else generated. */
-export const CurrentRequestId = Context.Reference<string>("maplehustle/infra/HttpEdge/CurrentRequestId", {
-  defaultValue: () => "none"
-})
 
 export const MAX_BODY_BYTES = 1024 * 1024
 
@@ -54,7 +49,6 @@ const untracedTraceparent = (request: HttpServerRequest.HttpServerRequest) => {
 const envelope = <E extends { readonly _tag: string }>(schema: Schema.Codec<E, unknown>, error: E, status: number) =>
   HttpServerResponse.jsonUnsafe(Schema.encodeSync(schema)(error), { status })
 
-const formatter = SchemaIssue.makeFormatterStandardSchemaV1()
 const decodeLocation = {
   Params: "path",
   Query: "query",
@@ -65,16 +59,8 @@ const decodeLocation = {
 /** Turns HttpApi's request-decoding failure into a 400 that names each offending field. */
 const decodeErrorResponse = (error: HttpApiError.HttpApiSchemaError) => {
   const location = decodeLocation[error.kind as keyof typeof decodeLocation]
-  const issue = Schema.isSchemaError(error.cause) ? error.cause.issue : undefined
-  const issues = issue === undefined
-    ? []
-    : formatter(issue).issues.map((i) => ({
-      path: (i.path ?? []).map((segment) =>
-        typeof segment === "object" && segment !== null && "key" in segment ? segment.key : segment
-      ).map((key) => typeof key === "number" ? key : String(key)),
-      message: i.message
-    }))
-  const summary = issues.map((i) => i.path.length > 0 ? `${i.path.join(".")}: ${i.message}` : i.message).join("; ")
+  const issues = Schema.isSchemaError(error.cause) ? Errors.decodeIssues(error.cause.issue) : []
+  const summary = Errors.summarizeIssues(issues)
   return envelope(
     Errors.HttpApiDecodeError,
     new Errors.HttpApiDecodeError({
@@ -158,7 +144,6 @@ const edge = HttpRouter.middleware((app) =>
           )
         }),
         Effect.provideService(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(MAX_BODY_BYTES)),
-        Effect.provideService(CurrentRequestId, requestId),
         Effect.annotateLogs({ request_id: requestId })
       )
 

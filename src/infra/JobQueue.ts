@@ -11,9 +11,9 @@
  *   notification lock (measured: 1.4k vs 2.2k enqueues/s with 10 callers).
  * - Every statement has a fixed text whatever the batch size (arrays and
  *   `jsonb_to_recordset`), so each is prepared once per connection.
- * - Completion, failure, release and lease renewal are fenced by
- *   `locked_by` and `attempts`: a worker whose lease expired cannot complete a
- *   job that another worker has since claimed.
+ * - Outcomes and releases are fenced by `locked_by` and `attempts`, lease
+ *   renewals by `locked_by`: a worker whose lease expired cannot complete or
+ *   keep a job that another worker has since claimed.
  */
 import { PgClient } from "@effect/sql-pg/PgClient"
 import { Context, Duration, Effect, Layer, Option, Queue, Schema, Tracer } from "effect"
@@ -67,15 +67,6 @@ export interface JobRow {
   readonly lastError: string | null
   readonly createdAt: Date
   readonly finishedAt: Date | null
-}
-
-export interface QueueStats {
-  readonly pending: number
-  readonly running: number
-  readonly dead: number
-  readonly succeededLastHour: number
-  readonly failedLastHour: number
-  readonly oldestPendingAgeS: number | null
 }
 
 /** Default attempts for tasks that do not say: delivery tasks (email, SMS) retry 5 times. */
@@ -134,11 +125,14 @@ export class JobQueue extends Context.Service<JobQueue>()("maplehustle/infra/Job
     const dirty = new Set<QueueName>()
     const flushSignal = yield* Queue.sliding<void>(1)
     const localWake = new Set<(queue: QueueName) => void>()
-    const wake = (queue: QueueName) =>
+    /** Wakes the runners of `queues`: here at once, elsewhere by the next flush's NOTIFY. */
+    const wake = (queues: Iterable<QueueName>) =>
       Effect.sync(() => {
-        for (const listener of localWake) listener(queue)
-        dirty.add(queue)
-        Queue.offerUnsafe(flushSignal, undefined)
+        for (const queue of new Set(queues)) {
+          for (const listener of localWake) listener(queue)
+          dirty.add(queue)
+        }
+        if (dirty.size > 0) Queue.offerUnsafe(flushSignal, undefined)
       })
     yield* Queue.take(flushSignal).pipe(
       Effect.flatMap(() => {
@@ -182,7 +176,7 @@ export class JobQueue extends Context.Service<JobQueue>()("maplehustle/infra/Job
       })
 
     const afterInsert = (inserted: ReadonlyArray<{ readonly queue: QueueName }>) =>
-      sql.afterCommit(Effect.forEach(new Set(inserted.map((r) => r.queue)), wake, { discard: true }))
+      sql.afterCommit(wake(inserted.map((r) => r.queue)))
 
     /**
      * Enqueues `job` in the current transaction, if any. Returns the new job's
@@ -287,9 +281,7 @@ export class JobQueue extends Context.Service<JobQueue>()("maplehustle/infra/Job
                     ${failed.map((o) => truncate(o.error))}::text[]) AS d(id, attempt, status, delay_ms, duration_ms, error)
         WHERE jobs.id = d.id AND jobs.attempts = d.attempt AND jobs.status = 'running' AND jobs.locked_by = ${worker}`
       return Effect.andThen(complete, fail).pipe(
-        Effect.andThen(Effect.forEach(new Set(failed.filter((o) => o._tag === "Retry").map((o) => o.job.queue)), wake, {
-          discard: true
-        }))
+        Effect.andThen(wake(failed.filter((o) => o._tag === "Retry").map((o) => o.job.queue)))
       )
     }
 
@@ -300,7 +292,7 @@ export class JobQueue extends Context.Service<JobQueue>()("maplehustle/infra/Job
           locked_by = NULL, lease_expires_at = NULL
         FROM unnest(${jobs.map((j) => j.id)}::bigint[], ${jobs.map((j) => j.attempt)}::int4[]) AS d(id, attempt)
         WHERE jobs.id = d.id AND jobs.attempts = d.attempt AND jobs.status = 'running' AND jobs.locked_by = ${worker}`.pipe(
-        Effect.andThen(Effect.forEach(new Set(jobs.map((j) => j.queue)), wake, { discard: true }))
+        Effect.andThen(wake(jobs.map((j) => j.queue)))
       )
 
     /** Extends the leases of every job `worker` holds. */
@@ -319,7 +311,7 @@ export class JobQueue extends Context.Service<JobQueue>()("maplehustle/infra/Job
         last_error_at = now(), locked_by = NULL, lease_expires_at = NULL
       WHERE status = 'running' AND lease_expires_at < now()
       RETURNING queue`.pipe(
-      Effect.tap((rows) => Effect.forEach(new Set(rows.map((r) => r.queue)), wake, { discard: true })),
+      Effect.tap((rows) => wake(rows.map((r) => r.queue))),
       Effect.map((rows) => rows.length)
     )
 
@@ -347,7 +339,7 @@ export class JobQueue extends Context.Service<JobQueue>()("maplehustle/infra/Job
         UPDATE jobs SET status = 'pending', attempts = 0, run_at = now(), finished_at = NULL, duration_ms = NULL
         WHERE id = ${id}::bigint AND status IN ('dead', 'canceled')
         RETURNING queue`
-      yield* Effect.forEach(rows, (r) => wake(r.queue), { discard: true })
+      yield* wake(rows.map((r) => r.queue))
       return rows.length > 0
     }, Effect.orDie)
 
@@ -435,7 +427,6 @@ export class JobQueue extends Context.Service<JobQueue>()("maplehustle/infra/Job
         release,
         renew,
         reapExpired,
-        wake,
         /** Wakes this process's runners only (a NOTIFY from another process). */
         /** LISTEN on the worker pool: one held connection, not one of the API's. */
         listen: wsql.listen,

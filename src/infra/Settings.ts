@@ -4,7 +4,8 @@
  * Each Layer reads what it needs through these, so a missing or malformed value
  * fails start-up with a `ConfigError` naming the variable (see `main.ts`).
  */
-import { Config, Duration, Schema, SchemaIssue } from "effect"
+import { Config, Duration, Schema } from "effect"
+import { decodeIssues, summarizeIssues } from "../domain/Errors.ts"
 
 const IntFromString = Schema.NumberFromString.check(Schema.isInt())
 
@@ -46,14 +47,5 @@ export const isProduction = Config.String("NODE_ENV").pipe(
 )
 
 /** One line naming each offending variable and what is wrong with it (never its value). */
-export const describeConfigError = (error: Config.ConfigError): string => {
-  if (!Schema.isSchemaError(error.cause)) return error.message
-  return SchemaIssue.makeFormatterStandardSchemaV1()(error.cause.issue).issues
-    .map((issue) => {
-      const path = (issue.path ?? []).map((segment) =>
-        typeof segment === "object" && segment !== null && "key" in segment ? String(segment.key) : String(segment)
-      )
-      return path.length > 0 ? `${path.join(".")}: ${issue.message}` : issue.message
-    })
-    .join("; ")
-}
+export const describeConfigError = (error: Config.ConfigError): string =>
+  Schema.isSchemaError(error.cause) ? summarizeIssues(decodeIssues(error.cause.issue)) : error.message

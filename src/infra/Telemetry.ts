@@ -8,7 +8,7 @@ import { FetchHttpClient } from "effect/http"
 import { Otlp } from "effect/observability"
 import pkg from "../../package.json" with { type: "json" }
 
-export const serviceName = Config.String("OTEL_SERVICE_NAME").pipe(Config.withDefault("maplehustle"))
+const serviceName = Config.String("OTEL_SERVICE_NAME").pipe(Config.withDefault("maplehustle"))
 
 export const TelemetryLive = Layer.unwrap(Effect.gen(function*() {
   const endpoint = yield* Config.option(Config.String("OTEL_EXPORTER_OTLP_ENDPOINT"))

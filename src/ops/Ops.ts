@@ -2,7 +2,7 @@
  * Operations: the job queue's history and controls, cron, and live statistics
  * of the pool, the cache and the queue.
  */
-import { Context, Duration, Effect, Layer, Option } from "effect"
+import { Context, Duration, Effect, Layer, Option, Schema } from "effect"
 import type { QueueName } from "../domain/Job.ts"
 import { InvalidTransition, NotFound } from "../domain/Errors.ts"
 import { DEFAULT_LIMIT, decodeCursor, toPage } from "../domain/Page.ts"
@@ -10,7 +10,6 @@ import { nextRun } from "../infra/Cron.ts"
 import { JobQueue, type JobStatus } from "../infra/JobQueue.ts"
 import { Redis } from "../infra/Redis.ts"
 import { PoolStats } from "../infra/Sql.ts"
-import { Schema } from "effect"
 
 const iso = (date: Date | null) => date === null ? null : date.toISOString()
 

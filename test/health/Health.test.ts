@@ -1,18 +1,12 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer, Schema } from "effect"
-import { HttpClient } from "effect/http"
+import { Effect, Layer } from "effect"
+import { HttpClientRequest } from "effect/http"
 import { makeApiClient } from "../../src/Client.ts"
+import { send } from "../utils/Http.ts"
 import { TestDatabase } from "../utils/TestDatabase.ts"
 import { TestApp, TestRedis } from "../utils/TestInfra.ts"
 
-const parseJson = Schema.decodeUnknownSync(Schema.fromJsonString(Schema.Unknown)) as (text: string) => any
-
-const getJson = (path: string) =>
-  Effect.gen(function*() {
-    const response = yield* HttpClient.get(path)
-    const text = yield* response.text
-    return { status: response.status, text, body: parseJson(text) }
-  })
+const getJson = (path: string) => send(HttpClientRequest.get(path))
 
 /** Nothing listens on port 1: connections are refused at once. */
 const UNREACHABLE_PG = "postgres://root@127.0.0.1:1/none"

@@ -10,6 +10,7 @@ import { HttpClient, HttpClientRequest, HttpRouter } from "effect/http"
 import { HttpApi, HttpApiBuilder, HttpApiEndpoint, HttpApiGroup, HttpApiSwagger } from "effect/http-api"
 import { ConnectionError, SqlError } from "effect/sql/SqlError"
 import { HttpEdgeLive, MAX_BODY_BYTES } from "../../src/infra/HttpEdge.ts"
+import { send } from "../utils/Http.ts"
 
 class Probe extends HttpApiGroup.make("probe").add(
   HttpApiEndpoint.post("echo", "/echo/:id", {
@@ -49,15 +50,6 @@ const TestEdge = HttpRouter.serve(
   ),
   { disableLogger: true }
 ).pipe(Layer.provideMerge(NodeHttpServer.layerTest), Layer.provideMerge(errorLogs))
-
-const parseJson = Schema.decodeUnknownSync(Schema.fromJsonString(Schema.Unknown)) as (text: string) => any
-
-const send = (request: HttpClientRequest.HttpClientRequest) =>
-  Effect.gen(function*() {
-    const response = yield* HttpClient.execute(request)
-    const text = yield* response.text
-    return { status: response.status, headers: response.headers, text, body: text === "" ? undefined : parseJson(text) }
-  })
 
 const validId = "6f1c2a52-1b9e-4a43-9d0b-8b2f1f0f8a11"
 
