@@ -23,12 +23,18 @@ import { JobQueue } from "../../src/infra/JobQueue.ts"
 import { migrate, PgLive } from "../../src/infra/Sql.ts"
 
 type System = "ours" | "graphile" | "pgboss"
-const systems: ReadonlyArray<System> = ["ours", "graphile", "pgboss"]
+const allSystems: ReadonlyArray<System> = ["ours", "graphile", "pgboss"]
+/** `BENCH_SYSTEMS=ours,graphile` and `BENCH_ONLY=throughput1,latency` narrow a run for experiments; it then writes no report. */
+const systems = process.env.BENCH_SYSTEMS === undefined
+  ? allSystems
+  : allSystems.filter((s) => process.env.BENCH_SYSTEMS!.split(",").includes(s))
+const only = process.env.BENCH_ONLY?.split(",")
+const enabled = (scenario: string) => only === undefined || only.includes(scenario)
 const names: Record<System, string> = { ours: "MapleHustle queue", graphile: "graphile-worker 0.18.0", pgboss: "pg-boss 12.38.0" }
 
 const quick = process.env.BENCH_QUICK === "1"
 const N = quick ? 5_000 : 20_000
-const REPEAT = quick ? 1 : 5
+const REPEAT = Number(process.env.BENCH_REPEAT ?? (quick ? 1 : 5))
 const LATENCY_JOBS = quick ? 300 : 1_000
 const RETRY_JOBS = 1_000
 const SOAK_JOBS = quick ? 20_000 : 200_000
@@ -316,26 +322,36 @@ const machine = `${Os.cpus().length} × ${Os.cpus()[0]?.model ?? "CPU"}, ${fmt(O
 const server = (await db.query<{ server_version: string }>("SHOW server_version")).rows[0]!.server_version.split(" ")[0]
 log(`queue benchmark on ${machine}; PostgreSQL ${server}; ${N} jobs`)
 
-await interleaved("bulk", "bulk enqueue", bulkEnqueueOnce)
-for (const system of systems) {
-  log(`${system}: single enqueue`)
-  await singleEnqueue(system)
+if (enabled("bulk")) await interleaved("bulk", "bulk enqueue", bulkEnqueueOnce)
+if (enabled("single")) {
+  for (const system of systems) {
+    log(`${system}: single enqueue`)
+    await singleEnqueue(system)
+  }
 }
-await interleaved("throughput1", "throughput 1 × 10", (system, r) => throughputOnce(system, 1, r))
-await interleaved("throughput2", "throughput 2 × 10", (system, r) => throughputOnce(system, 2, r))
-await latency()
-for (const system of systems) {
-  log(`${system}: retry`)
-  await retry(system)
+if (enabled("throughput1")) await interleaved("throughput1", "throughput 1 × 10", (system, r) => throughputOnce(system, 1, r))
+if (enabled("throughput2")) await interleaved("throughput2", "throughput 2 × 10", (system, r) => throughputOnce(system, 2, r))
+if (enabled("latency")) await latency()
+if (enabled("retry")) {
+  for (const system of systems) {
+    log(`${system}: retry`)
+    await retry(system)
+  }
 }
-log(`ours: soak of ${SOAK_JOBS} jobs`)
-const soaked = await soak()
+const soaked = enabled("soak") && systems.includes("ours")
+  ? (log(`ours: soak of ${SOAK_JOBS} jobs`), await soak())
+  : undefined
 
 await clear()
 await boss.stop({ graceful: false })
 await graphile.release()
 await ours.dispose()
 await db.end()
+
+if (only !== undefined || systems.length < allSystems.length || soaked === undefined) {
+  process.stdout.write(`${JSON.stringify(results, null, 2)}\n`)
+  process.exit(0)
+}
 
 const ratio = (key: string, higherIsBetter: boolean, against: System) => {
   const a = numbers.ours[key]!
