@@ -1,4 +1,4 @@
-\restrict tjqr3x3KbMfHjJpGRtMGyLTevgwfenYko5xu2MKMLYbGCe5ljupEWQpMagCsVVO
+\restrict eFN3qgB3pg1hRiZ9QDWra6YLzG3zKY4dkYIIiJXTTXfJgJclhMC5VxCvNYU2qsf
 
 CREATE EXTENSION IF NOT EXISTS btree_gist WITH SCHEMA public;
 
@@ -150,6 +150,104 @@ CREATE FUNCTION public.set_updated_at() RETURNS trigger
      RETURN NEW;
    END
    $$;
+
+CREATE TABLE public.completed_jobs (
+    id bigint NOT NULL,
+    queue text NOT NULL,
+    task text NOT NULL,
+    payload jsonb NOT NULL,
+    priority smallint NOT NULL,
+    run_at timestamp with time zone NOT NULL,
+    attempts integer NOT NULL,
+    max_attempts integer NOT NULL,
+    key text,
+    last_error text,
+    last_error_at timestamp with time zone,
+    trace_context jsonb,
+    created_at timestamp with time zone NOT NULL,
+    started_at timestamp with time zone,
+    finished_at timestamp with time zone NOT NULL,
+    duration_ms integer,
+    CONSTRAINT completed_jobs_attempts_check CHECK ((attempts >= 1)),
+    CONSTRAINT completed_jobs_duration_ms_check CHECK ((duration_ms >= 0))
+)
+WITH (autovacuum_vacuum_insert_scale_factor='0.05');
+
+CREATE TABLE public.jobs (
+    id bigint NOT NULL,
+    queue text DEFAULT 'default'::text NOT NULL,
+    task text NOT NULL,
+    payload jsonb NOT NULL,
+    status public.job_status DEFAULT 'pending'::public.job_status NOT NULL,
+    priority smallint DEFAULT 0 NOT NULL,
+    run_at timestamp with time zone DEFAULT now() NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    max_attempts integer DEFAULT 5 NOT NULL,
+    key text,
+    locked_by text,
+    lease_expires_at timestamp with time zone,
+    last_error text,
+    last_error_at timestamp with time zone,
+    trace_context jsonb,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    started_at timestamp with time zone,
+    finished_at timestamp with time zone,
+    duration_ms integer,
+    CONSTRAINT jobs_attempts_check CHECK ((attempts >= 0)),
+    CONSTRAINT jobs_duration_ms_check CHECK ((duration_ms >= 0)),
+    CONSTRAINT jobs_finished_when_final CHECK (((status = ANY (ARRAY['succeeded'::public.job_status, 'dead'::public.job_status, 'canceled'::public.job_status])) = (finished_at IS NOT NULL))),
+    CONSTRAINT jobs_key_check CHECK (((char_length(key) >= 1) AND (char_length(key) <= 512))),
+    CONSTRAINT jobs_lease_while_running CHECK (((status = 'running'::public.job_status) = (lease_expires_at IS NOT NULL))),
+    CONSTRAINT jobs_locked_while_running CHECK (((status = 'running'::public.job_status) = (locked_by IS NOT NULL))),
+    CONSTRAINT jobs_max_attempts_check CHECK ((max_attempts >= 1)),
+    CONSTRAINT jobs_queue_check CHECK ((queue ~ '^[a-z_]{1,32}$'::text)),
+    CONSTRAINT jobs_succeeded_are_completed CHECK ((status <> 'succeeded'::public.job_status)),
+    CONSTRAINT jobs_task_check CHECK (((char_length(task) >= 1) AND (char_length(task) <= 100)))
+)
+WITH (autovacuum_vacuum_scale_factor='0.01', autovacuum_vacuum_threshold='5000', autovacuum_analyze_scale_factor='0.02', autovacuum_vacuum_cost_delay='0');
+
+CREATE VIEW public.all_jobs AS
+ SELECT jobs.id,
+    jobs.queue,
+    jobs.task,
+    jobs.payload,
+    jobs.status,
+    jobs.priority,
+    jobs.run_at,
+    jobs.attempts,
+    jobs.max_attempts,
+    jobs.key,
+    jobs.locked_by,
+    jobs.lease_expires_at,
+    jobs.last_error,
+    jobs.last_error_at,
+    jobs.trace_context,
+    jobs.created_at,
+    jobs.started_at,
+    jobs.finished_at,
+    jobs.duration_ms
+   FROM public.jobs
+UNION ALL
+ SELECT completed_jobs.id,
+    completed_jobs.queue,
+    completed_jobs.task,
+    completed_jobs.payload,
+    'succeeded'::public.job_status AS status,
+    completed_jobs.priority,
+    completed_jobs.run_at,
+    completed_jobs.attempts,
+    completed_jobs.max_attempts,
+    completed_jobs.key,
+    NULL::text AS locked_by,
+    NULL::timestamp with time zone AS lease_expires_at,
+    completed_jobs.last_error,
+    completed_jobs.last_error_at,
+    completed_jobs.trace_context,
+    completed_jobs.created_at,
+    completed_jobs.started_at,
+    completed_jobs.finished_at,
+    completed_jobs.duration_ms
+   FROM public.completed_jobs;
 
 CREATE TABLE public.availability_slots (
     id uuid DEFAULT gen_random_uuid() NOT NULL,
@@ -313,37 +411,6 @@ CREATE TABLE public.items (
     CONSTRAINT items_name_check CHECK ((((char_length(name) >= 2) AND (char_length(name) <= 200)) AND (name = btrim(name)))),
     CONSTRAINT items_price_check CHECK (((price >= (0)::numeric) AND (price <= (100000)::numeric)))
 );
-
-CREATE TABLE public.jobs (
-    id bigint NOT NULL,
-    queue text DEFAULT 'default'::text NOT NULL,
-    task text NOT NULL,
-    payload jsonb NOT NULL,
-    status public.job_status DEFAULT 'pending'::public.job_status NOT NULL,
-    priority smallint DEFAULT 0 NOT NULL,
-    run_at timestamp with time zone DEFAULT now() NOT NULL,
-    attempts integer DEFAULT 0 NOT NULL,
-    max_attempts integer DEFAULT 5 NOT NULL,
-    key text,
-    locked_by text,
-    lease_expires_at timestamp with time zone,
-    last_error text,
-    last_error_at timestamp with time zone,
-    trace_context jsonb,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    started_at timestamp with time zone,
-    finished_at timestamp with time zone,
-    duration_ms integer,
-    CONSTRAINT jobs_attempts_check CHECK ((attempts >= 0)),
-    CONSTRAINT jobs_duration_ms_check CHECK ((duration_ms >= 0)),
-    CONSTRAINT jobs_finished_when_final CHECK (((status = ANY (ARRAY['succeeded'::public.job_status, 'dead'::public.job_status, 'canceled'::public.job_status])) = (finished_at IS NOT NULL))),
-    CONSTRAINT jobs_key_check CHECK (((char_length(key) >= 1) AND (char_length(key) <= 512))),
-    CONSTRAINT jobs_lease_while_running CHECK (((status = 'running'::public.job_status) = (lease_expires_at IS NOT NULL))),
-    CONSTRAINT jobs_max_attempts_check CHECK ((max_attempts >= 1)),
-    CONSTRAINT jobs_queue_check CHECK ((queue ~ '^[a-z_]{1,32}$'::text)),
-    CONSTRAINT jobs_task_check CHECK (((char_length(task) >= 1) AND (char_length(task) <= 100)))
-)
-WITH (autovacuum_vacuum_scale_factor='0.01', autovacuum_vacuum_threshold='5000', autovacuum_analyze_scale_factor='0.02', autovacuum_vacuum_cost_delay='0');
 
 ALTER TABLE public.jobs ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     SEQUENCE NAME public.jobs_id_seq
@@ -630,6 +697,9 @@ ALTER TABLE ONLY public.canadian_provinces
 ALTER TABLE ONLY public.canadian_provinces
     ADD CONSTRAINT canadian_provinces_pkey PRIMARY KEY (code);
 
+ALTER TABLE ONLY public.completed_jobs
+    ADD CONSTRAINT completed_jobs_pkey PRIMARY KEY (id);
+
 ALTER TABLE ONLY public.cron_schedules
     ADD CONSTRAINT cron_schedules_pkey PRIMARY KEY (name);
 
@@ -732,6 +802,8 @@ CREATE INDEX bookings_provider_idx ON public.bookings USING btree (provider_id, 
 
 CREATE INDEX bookings_service_idx ON public.bookings USING btree (service_id, created_at DESC, id DESC);
 
+CREATE INDEX completed_jobs_finished_idx ON public.completed_jobs USING brin (finished_at);
+
 CREATE INDEX files_item_idx ON public.files USING btree (item_id) WHERE ((item_id IS NOT NULL) AND (deleted_at IS NULL));
 
 CREATE INDEX files_message_idx ON public.files USING btree (message_id) WHERE (message_id IS NOT NULL);
@@ -759,6 +831,8 @@ CREATE INDEX items_search_idx ON public.items USING gin (search) WHERE (deleted_
 CREATE INDEX jobs_attention_idx ON public.jobs USING btree (queue, id DESC) WHERE (status = ANY (ARRAY['dead'::public.job_status, 'canceled'::public.job_status]));
 
 CREATE INDEX jobs_claim_idx ON public.jobs USING btree (queue, priority DESC, run_at, id) WHERE (status = 'pending'::public.job_status);
+
+CREATE INDEX jobs_delayed_idx ON public.jobs USING btree (queue, run_at) WHERE ((status = 'pending'::public.job_status) AND (run_at > created_at));
 
 CREATE INDEX jobs_errors_idx ON public.jobs USING btree (last_error_at) WHERE (last_error_at IS NOT NULL);
 
@@ -882,9 +956,6 @@ ALTER TABLE ONLY public.bookings
 ALTER TABLE ONLY public.bookings
     ADD CONSTRAINT bookings_service_id_fkey FOREIGN KEY (service_id) REFERENCES public.services(id) ON DELETE RESTRICT;
 
-ALTER TABLE ONLY public.cron_schedules
-    ADD CONSTRAINT cron_schedules_last_job_id_fkey FOREIGN KEY (last_job_id) REFERENCES public.jobs(id) ON DELETE SET NULL;
-
 ALTER TABLE ONLY public.files
     ADD CONSTRAINT files_item_id_fkey FOREIGN KEY (item_id) REFERENCES public.items(id) ON DELETE SET NULL;
 
@@ -996,18 +1067,19 @@ ALTER TABLE ONLY public.users
 ALTER TABLE ONLY public.users
     ADD CONSTRAINT users_province_code_fkey FOREIGN KEY (province_code) REFERENCES public.canadian_provinces(code) ON DELETE RESTRICT;
 
-\unrestrict tjqr3x3KbMfHjJpGRtMGyLTevgwfenYko5xu2MKMLYbGCe5ljupEWQpMagCsVVO
+\unrestrict eFN3qgB3pg1hRiZ9QDWra6YLzG3zKY4dkYIIiJXTTXfJgJclhMC5VxCvNYU2qsf
 
-\restrict igECQtQ6NAf0DgOoufIKYUqKEqzYZadHERbR09eSaoYWbKb2fwcztQfapjBntHP
+\restrict 6fBxaQGtQm7wQL87ehdEYU5DkRc3rnBwcDdhiguIwcGIFCDpbfOZofKb13a4hpl
 
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (1, '2026-11-26 01:12:04.485412+00', 'extensions_and_provinces');
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (2, '2026-11-26 01:12:04.485412+00', 'users_and_tokens');
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (3, '2026-11-26 01:12:04.485412+00', 'services_and_availability');
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (4, '2026-11-26 01:12:04.485412+00', 'bookings');
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (5, '2026-11-26 01:12:04.485412+00', 'items_and_orders');
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (6, '2026-11-26 01:12:04.485412+00', 'payments');
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (7, '2026-11-26 01:12:04.485412+00', 'messages_reviews_notifications');
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (8, '2026-11-26 01:12:04.485412+00', 'files');
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (9, '2026-11-26 01:12:04.485412+00', 'jobs_cron_reports');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (1, '2026-12-01 11:18:42.344438+00', 'extensions_and_provinces');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (2, '2026-12-01 11:18:42.344438+00', 'users_and_tokens');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (3, '2026-12-01 11:18:42.344438+00', 'services_and_availability');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (4, '2026-12-01 11:18:42.344438+00', 'bookings');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (5, '2026-12-01 11:18:42.344438+00', 'items_and_orders');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (6, '2026-12-01 11:18:42.344438+00', 'payments');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (7, '2026-12-01 11:18:42.344438+00', 'messages_reviews_notifications');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (8, '2026-12-01 11:18:42.344438+00', 'files');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (9, '2026-12-01 11:18:42.344438+00', 'jobs_cron_reports');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (10, '2026-12-01 11:18:42.344438+00', 'completed_jobs');
 
-\unrestrict igECQtQ6NAf0DgOoufIKYUqKEqzYZadHERbR09eSaoYWbKb2fwcztQfapjBntHP
+\unrestrict 6fBxaQGtQm7wQL87ehdEYU5DkRc3rnBwcDdhiguIwcGIFCDpbfOZofKb13a4hpl

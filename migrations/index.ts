@@ -11,6 +11,7 @@ import m00006 from "./00006_payments.ts"
 import m00007 from "./00007_messages_reviews_notifications.ts"
 import m00008 from "./00008_files.ts"
 import m00009 from "./00009_jobs_cron_reports.ts"
+import m00010 from "./00010_completed_jobs.ts"
 
 export const migrations = {
   "00001_extensions_and_provinces": m00001,
@@ -21,5 +22,6 @@ export const migrations = {
   "00006_payments": m00006,
   "00007_messages_reviews_notifications": m00007,
   "00008_files": m00008,
-  "00009_jobs_cron_reports": m00009
+  "00009_jobs_cron_reports": m00009,
+  "00010_completed_jobs": m00010
 }

@@ -154,10 +154,27 @@ export const layer = (tasks: ReadonlyArray<Task>) =>
     const interrupted: Array<ClaimedJob> = []
     let inFlight = 0
 
-    const runJob = (job: ClaimedJob): Effect.Effect<Outcome> => {
+    /** A failed attempt's outcome: a retry on the task's schedule, or dead when permanent or out of attempts. */
+    const failedAttempt = (
+      job: ClaimedJob,
+      definition: Task,
+      durationMs: number,
+      failure: { readonly message: string; readonly permanent: boolean }
+    ): Effect.Effect<Outcome> => {
+      if (failure.permanent || job.attempt >= job.maxAttempts) {
+        return Effect.succeed({ _tag: "Dead", job, durationMs, error: failure.message })
+      }
+      return Effect.map(retryDelay(definition.retry, job.attempt), (delay): Outcome =>
+        Option.match(delay, {
+          onNone: () => ({ _tag: "Dead", job, durationMs, error: failure.message }),
+          onSome: (d) => ({ _tag: "Retry", job, durationMs, delayMs: Duration.toMillis(d), error: failure.message })
+        }))
+    }
+
+    /** Runs one attempt to its outcome; the attempt timeout is the watchdog's (below). */
+    const runJob = (job: ClaimedJob, definition: Task | undefined): Effect.Effect<Outcome> => {
       const started = performance.now()
       const elapsed = () => performance.now() - started
-      const definition = registry.get(job.task as JobTag)
       if (definition === undefined) {
         return Effect.succeed({ _tag: "Dead", job, durationMs: 0, error: `no handler for task ${job.task}` })
       }
@@ -175,34 +192,37 @@ export const layer = (tasks: ReadonlyArray<Task>) =>
         ? [{ span: Tracer.externalSpan({ traceId: parent[1]!, spanId: parent[2]!, sampled: parent[3] === "01" }), attributes: {} }]
         : []
       return definition.handle(decoded.value, { jobId: job.id, attempt: job.attempt, maxAttempts: job.maxAttempts }).pipe(
-        Effect.timeoutOrElse({
-          duration: definition.timeout,
-          orElse: () => Effect.fail(new AttemptTimedOut({ message: `attempt timed out after ${Duration.format(definition.timeout)}` }))
-        }),
         Effect.withSpan(`job ${job.task}`, {
           kind: "consumer",
           root: true,
           links,
           attributes: { "job.id": job.id, "job.queue": job.queue, "job.task": job.task, "job.attempt": job.attempt }
         }, { captureStackTrace: false }),
-        Effect.exit,
-        Effect.flatMap((exit): Effect.Effect<Outcome> => {
-          if (Exit.isSuccess(exit)) return Effect.succeed({ _tag: "Succeeded", job, durationMs: elapsed() })
-          if (Cause.hasInterruptsOnly(exit.cause)) return Effect.interrupt
-          const failure = describeFailure(exit.cause)
-          if (failure.permanent || job.attempt >= job.maxAttempts) {
-            return Effect.succeed({ _tag: "Dead", job, durationMs: elapsed(), error: failure.message })
-          }
-          return Effect.map(retryDelay(definition.retry, job.attempt), (delay): Outcome =>
-            Option.match(delay, {
-              onNone: () => ({ _tag: "Dead", job, durationMs: elapsed(), error: failure.message }),
-              onSome: (d) => ({ _tag: "Retry", job, durationMs: elapsed(), delayMs: Duration.toMillis(d), error: failure.message })
-            }))
+        Effect.matchCauseEffect({
+          onSuccess: (): Effect.Effect<Outcome> => Effect.succeed({ _tag: "Succeeded", job, durationMs: elapsed() }),
+          onFailure: (cause) => Cause.hasInterruptsOnly(cause) ? Effect.interrupt : failedAttempt(job, definition, elapsed(), describeFailure(cause))
         }),
-        Effect.onInterrupt(() => Effect.sync(() => interrupted.push(job))),
         Effect.annotateLogs({ job_id: job.id, job_task: job.task, job_attempt: job.attempt })
       )
     }
+
+    /**
+     * A worker fiber and the attempt it runs. Attempt timeouts are enforced by
+     * one watchdog for all slots rather than by `Effect.timeout` per attempt:
+     * that races two forked fibers and a timer for every job (measured: half of
+     * the runner's CPU per no-op job). The watchdog interrupts an overrunning
+     * slot, records the timeout as the attempt's failure and starts a new fiber.
+     */
+    interface Slot {
+      /** Starts (or, after a timeout, restarts) the slot's fiber. */
+      start: Effect.Effect<void>
+      fiber: Fiber.Fiber<never> | undefined
+      job: ClaimedJob | undefined
+      definition: Task | undefined
+      started: number
+      deadline: number
+    }
+    const slots: Array<Slot> = []
 
     const logThrottled = (() => {
       let last = 0
@@ -216,8 +236,7 @@ export const layer = (tasks: ReadonlyArray<Task>) =>
     })()
 
     const startQueue = Effect.fnUntraced(function*(name: QueueName) {
-      const slots = concurrency[name]
-      const lowWater = Math.max(settings.batchSize, slots)
+      const lowWater = Math.max(settings.batchSize, concurrency[name])
       const prefetch = lowWater + settings.batchSize
       const buffer = yield* Queue.bounded<ClaimedJob>(prefetch)
       const signal = yield* Queue.sliding<void>(1)
@@ -257,23 +276,39 @@ export const layer = (tasks: ReadonlyArray<Task>) =>
         Effect.withTracerEnabled(false)
       )
 
-      const runOne = Effect.gen(function*() {
-        const job = yield* Queue.take(buffer)
-        if (Queue.sizeUnsafe(buffer) <= lowWater) Queue.offerUnsafe(signal, undefined)
-        inFlight++
-        // In flight until its outcome is queued for recording, so shutdown waits for both.
-        yield* runJob(job).pipe(
-          Effect.flatMap((outcome) => Queue.offer(outcomes, outcome)),
-          Effect.ensuring(Effect.sync(() => inFlight--))
-        )
-      })
-
+      const runOne = (slot: Slot) =>
+        Effect.flatMap(Queue.take(buffer), (job) => {
+          if (Queue.sizeUnsafe(buffer) <= lowWater) Queue.offerUnsafe(signal, undefined)
+          inFlight++
+          const definition = registry.get(job.task as JobTag)
+          slot.job = job
+          slot.definition = definition
+          slot.started = performance.now()
+          slot.deadline = slot.started + Duration.toMillis(definition?.timeout ?? Duration.infinity)
+          // In flight until its outcome is queued for recording, so shutdown waits for both.
+          return runJob(job, definition).pipe(
+            Effect.flatMap((outcome) => {
+              slot.job = undefined
+              return Queue.offer(outcomes, outcome)
+            }),
+            Effect.onExit((exit) => {
+              inFlight--
+              // Interrupted while it still owns the job: shutdown (the watchdog takes the job first).
+              if (Exit.isFailure(exit) && slot.job === job) interrupted.push(job)
+              return Effect.void
+            })
+          )
+        })
       const fetcher = yield* Effect.forkIn(Effect.forever(fetchOnce), scope)
-      const workers = yield* Effect.forEach(
-        Array.from({ length: slots }),
-        () => Effect.forkIn(Effect.forever(runOne), scope)
-      )
-      return { name, buffer, fetcher, workers }
+      for (let i = 0; i < concurrency[name]; i++) {
+        const slot: Slot = { start: Effect.void, fiber: undefined, job: undefined, definition: undefined, started: 0, deadline: 0 }
+        slot.start = Effect.map(Effect.forkIn(Effect.forever(runOne(slot)), scope), (fiber) => {
+          slot.fiber = fiber
+        })
+        yield* slot.start
+        slots.push(slot)
+      }
+      return { name, buffer, fetcher }
     })
 
     const settle = (batch: ReadonlyArray<Outcome>) =>
@@ -311,6 +346,26 @@ export const layer = (tasks: ReadonlyArray<Task>) =>
       scope
     )
 
+    // Checks often enough for the shortest attempt timeout to be met within a tenth of it (at most 1 s late).
+    const watchdogTick = Math.min(1000, Math.max(20, Math.min(...tasks.map((t) => Duration.toMillis(t.timeout))) / 10))
+    const watchdog = yield* Effect.forkIn(
+      Effect.gen(function*() {
+        const now = performance.now()
+        for (const slot of slots) {
+          const job = slot.job
+          if (job === undefined || slot.definition === undefined || now < slot.deadline) continue
+          slot.job = undefined
+          yield* Fiber.interrupt(slot.fiber!)
+          const timedOut = new AttemptTimedOut({ message: `attempt timed out after ${Duration.format(slot.definition.timeout)}` })
+          yield* Effect.logWarning(`job ${job.id} (${job.task}): ${timedOut.message}; interrupted`)
+          const outcome = yield* failedAttempt(job, slot.definition, now - slot.started, describeFailure(Cause.fail(timedOut)))
+          yield* Queue.offer(outcomes, outcome)
+          yield* slot.start
+        }
+      }).pipe(Effect.repeat(Schedule.spaced(Duration.millis(watchdogTick))), Effect.withTracerEnabled(false)),
+      scope
+    )
+
     // NOTIFY from other processes; when the listening connection drops, listen again. Polling covers the gap.
     const listener = yield* Effect.forkIn(
       Effect.scoped(Effect.gen(function*() {
@@ -338,7 +393,8 @@ export const layer = (tasks: ReadonlyArray<Task>) =>
           Effect.timeout(settings.shutdownGrace),
           Effect.ignore
         )
-        yield* Fiber.interruptAll(runners.flatMap((r) => r.workers))
+        yield* Fiber.interrupt(watchdog)
+        yield* Fiber.interruptAll(slots.flatMap((slot) => slot.fiber === undefined ? [] : [slot.fiber]))
         // Every outcome of a finished attempt is recorded before the leases are given up.
         yield* Queue.end(outcomes)
         yield* Fiber.joinAll(completers).pipe(Effect.timeout("10 seconds"), Effect.ignore)

@@ -52,7 +52,7 @@ export class MaintenanceRepo extends Context.Service<MaintenanceRepo>()("maplehu
     }, Effect.orDie)
 
     /** Deletes rows of `table` whose `column` is more than `days` old. */
-    const purgeOlderThan = (table: "notifications" | "jobs", column: "created_at" | "finished_at", days: number) =>
+    const purgeOlderThan = (table: "notifications" | "jobs" | "completed_jobs", column: "created_at" | "finished_at", days: number) =>
       drain(sql`
         DELETE FROM ${sql(table)} WHERE id IN (
           SELECT id FROM ${sql(table)} WHERE ${sql(column)} < now() - ${days} * interval '1 day' LIMIT ${BATCH})
@@ -63,10 +63,11 @@ export class MaintenanceRepo extends Context.Service<MaintenanceRepo>()("maplehu
       Effect.orDie
     )
 
-    const purgeFinishedJobs = Effect.fn("MaintenanceRepo.purgeFinishedJobs")(
-      (days: number) => purgeOlderThan("jobs", "finished_at", days),
-      Effect.orDie
-    )
+    /** Succeeded jobs (`completed_jobs`) and dead or canceled ones past retention. */
+    const purgeFinishedJobs = Effect.fn("MaintenanceRepo.purgeFinishedJobs")(function*(days: number) {
+      const completed = yield* purgeOlderThan("completed_jobs", "finished_at", days)
+      return completed + (yield* purgeOlderThan("jobs", "finished_at", days))
+    }, Effect.orDie)
 
     /** Computes and stores the report of one UTC day; a rerun replaces it with the same figures. */
     const upsertDailyReport = Effect.fn("MaintenanceRepo.upsertDailyReport")(function*(date: string) {

@@ -86,7 +86,7 @@ describe("worker processes", () => {
           }))
           assert.strictEqual(yield* queue.enqueueMany(jobs), n)
           const sql = yield* SqlClient
-          yield* sql<{ n: number }>`SELECT count(*)::int AS n FROM jobs WHERE status = 'succeeded'`.pipe(
+          yield* sql<{ n: number }>`SELECT count(*)::int AS n FROM completed_jobs`.pipe(
             Effect.repeat({ until: (rows) => rows[0]!.n === n, schedule: Schedule.spaced("50 millis") }),
             Effect.timeout("30 seconds")
           )

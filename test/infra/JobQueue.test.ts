@@ -2,8 +2,9 @@
  * Enqueueing and the worker runtime against the real Postgres.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Data, Deferred, Duration, Effect, Exit, Fiber, Layer, Scope } from "effect"
+import { Context, Data, Deferred, Duration, Effect, Exit, Fiber, Layer, Option, Scope } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
+import { Ping } from "../../src/domain/Job.ts"
 import { JobQueue } from "../../src/infra/JobQueue.ts"
 import { awaitJob, enqueuePing, jobState, Script, TestWorker } from "../utils/Jobs.ts"
 import { TestDatabase } from "../utils/TestDatabase.ts"
@@ -111,6 +112,24 @@ describe("JobQueue", () => {
         }).pipe(Effect.provide(TestWorker()))
       }))
 
+    it.effect("an attempt past its timeout is interrupted and retried, and its worker goes on", () =>
+      Effect.gen(function*() {
+        const script = yield* Script
+        const interrupted = yield* Deferred.make<void>()
+        script.behaviours.set("hangs", (attempt) =>
+          attempt === 1 ? Effect.never.pipe(Effect.onInterrupt(() => Deferred.succeed(interrupted, undefined))) : Effect.void)
+        const hangs = yield* enqueuePing("hangs", { maxAttempts: 2 })
+        const after = yield* enqueuePing("after")
+        yield* Effect.gen(function*() {
+          const done = yield* awaitJob(hangs!, (s) => s.status === "succeeded")
+          assert.strictEqual(done.attempts, 2)
+          assert.match(done.lastError ?? "", /^AttemptTimedOut: attempt timed out after 300ms$/)
+          yield* Deferred.await(interrupted)
+          // One slot: the job behind the stuck one runs only if the slot was restarted.
+          yield* awaitJob(after!, (s) => s.status === "succeeded")
+        }).pipe(Effect.provide(TestWorker({ JOB_CONCURRENCY: "default=1" }, "300 millis")))
+      }))
+
     it.effect("a job inserted without any wake-up is still found by polling", () =>
       Effect.gen(function*() {
         const sql = yield* SqlClient
@@ -121,6 +140,23 @@ describe("JobQueue", () => {
             RETURNING id::text AS id`
           yield* awaitJob(row!.id, (s) => s.status === "succeeded")
         }).pipe(Effect.provide(TestWorker({ JOB_POLL_INTERVAL_MS: "100" })))
+      }))
+
+    it.effect("NOTIFY wakes a worker of another queue instance, whether the enqueue commits alone, in a transaction, or among others", () =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient
+        // A second JobQueue: its enqueues reach the worker only through NOTIFY (the poll is 30 s).
+        const other = yield* Layer.build(Layer.fresh(JobQueue.layer)).pipe(Effect.map(Context.get(JobQueue)))
+        yield* Effect.gen(function*() {
+          const alone = yield* other.enqueue(new Ping({ id: "alone" }))
+          const inTransaction = yield* sql.withTransaction(other.enqueue(new Ping({ id: "in-transaction" })))
+          const crowd = yield* Effect.forEach(Array.from({ length: 20 }, (_, i) => i), (i) =>
+            other.enqueue(new Ping({ id: `crowd-${i}` })), { concurrency: "unbounded" })
+          const ids = [alone, inTransaction, ...crowd].map((id) => Option.getOrThrow(id))
+          yield* Effect.forEach(ids, (id) => awaitJob(id, (s) => s.status === "succeeded"), { discard: true }).pipe(
+            Effect.timeout("5 seconds")
+          )
+        }).pipe(Effect.provide(TestWorker({ JOB_POLL_INTERVAL_MS: "30000" })))
       }))
 
     it.effect("a delayed job starts when due, not a poll interval later", () =>

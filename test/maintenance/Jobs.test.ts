@@ -98,7 +98,10 @@ describe("maintenance tasks", () => {
         yield* sql`INSERT INTO notifications (user_id, type, content, created_at)
                    VALUES (${userId}, 'order_update', 'old', now() - interval '91 days'), (${userId}, 'order_update', 'new', now())`
         yield* sql`INSERT INTO jobs (task, payload, status, finished_at) VALUES
-                   ('Ping', '{}', 'succeeded', now() - interval '8 days'), ('Ping', '{}', 'succeeded', now() - interval '1 day')`
+                   ('Ping', '{}', 'dead', now() - interval '8 days'), ('Ping', '{}', 'dead', now() - interval '1 day')`
+        yield* sql`INSERT INTO completed_jobs (id, queue, task, payload, priority, run_at, attempts, max_attempts, created_at, finished_at)
+                   VALUES (-1, 'default', 'Ping', '{}', 0, now(), 1, 5, now(), now() - interval '8 days'),
+                          (-2, 'default', 'Ping', '{}', 0, now(), 1, 5, now(), now() - interval '1 day')`
         for (let i = 0; i < 2; i++) {
           yield* run(new PurgeExpiredTokens())
           yield* run(new PurgeExpiredIdempotencyKeys())
@@ -109,8 +112,10 @@ describe("maintenance tasks", () => {
         assert.strictEqual(yield* count(`SELECT count(*)::int AS n FROM idempotency_keys`), 1)
         assert.strictEqual(yield* count(`SELECT count(*)::int AS n FROM notifications WHERE content = 'old'`), 0)
         assert.strictEqual(yield* count(`SELECT count(*)::int AS n FROM notifications WHERE content = 'new'`), 1)
-        assert.strictEqual(yield* count(`SELECT count(*)::int AS n FROM jobs WHERE finished_at < now() - interval '7 days'`), 0)
-        assert.isAtLeast(yield* count(`SELECT count(*)::int AS n FROM jobs WHERE finished_at > now() - interval '2 days'`), 1)
+        for (const table of ["jobs", "completed_jobs"]) {
+          assert.strictEqual(yield* count(`SELECT count(*)::int AS n FROM ${table} WHERE finished_at < now() - interval '7 days'`), 0)
+          assert.isAtLeast(yield* count(`SELECT count(*)::int AS n FROM ${table} WHERE finished_at > now() - interval '2 days'`), 1)
+        }
       }))
 
     it.effect("GenerateDailyReport stores the previous UTC day's aggregates and emails each admin once", () =>

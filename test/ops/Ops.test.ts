@@ -81,6 +81,12 @@ describe("ops", () => {
           assert.deepStrictEqual([conflict.status, conflict.body._tag], [409, "InvalidTransition"])
           assert.strictEqual((yield* send(admin.as(post(`/ops/jobs/${pending!.id}/cancel`)))).status, 204)
           assert.strictEqual((yield* send(admin.as(post(`/ops/jobs/${pending!.id}/cancel`)))).status, 409)
+          const [done] = yield* sql<{ id: string }>`
+            INSERT INTO completed_jobs (id, queue, task, payload, priority, run_at, attempts, max_attempts, created_at, finished_at)
+            VALUES (900000003, 'default', 'Ping', '{}', 0, now(), 1, 5, now(), now()) RETURNING id::text AS id`
+          assert.strictEqual((yield* send(admin.as(post(`/ops/jobs/${done!.id}/retry`)))).status, 409, "a succeeded job is not retried")
+          const listed = yield* send(admin.as(get("/ops/jobs?status=succeeded")))
+          assert.deepStrictEqual(listed.body.items.map((j: { id: string; status: string }) => [j.id, j.status]), [["900000003", "succeeded"]])
           const missing = yield* send(admin.as(post("/ops/jobs/999999999/retry")))
           assert.deepStrictEqual([missing.status, missing.body._tag], [404, "NotFound"])
           assert.strictEqual((yield* send(admin.as(post("/ops/jobs/abc/cancel")))).status, 400)
@@ -99,6 +105,11 @@ describe("ops", () => {
           yield* sql`INSERT INTO jobs (queue, task, payload, run_at) VALUES ('email', 'SendEmail', '{}', now() - interval '30 seconds')`
           yield* sql`INSERT INTO jobs (queue, task, payload, status, attempts, finished_at, last_error, last_error_at)
                      VALUES ('email', 'SendEmail', '{}', 'dead', 5, now(), 'x', now())`
+          // Succeeded after one failure, ten minutes ago: counts as a success and as a failure of the hour.
+          yield* sql`INSERT INTO completed_jobs (id, queue, task, payload, priority, run_at, attempts, max_attempts,
+                       last_error, last_error_at, created_at, finished_at)
+                     VALUES (900000007, 'email', 'SendEmail', '{}', 0, now(), 2, 5, 'y', now() - interval '11 minutes',
+                             now() - interval '12 minutes', now() - interval '10 minutes')`
           const stats = yield* send(admin.as(get("/ops/stats")))
           assert.strictEqual(stats.status, 200)
           assert.isAtLeast(stats.body.pool.max, 1)
@@ -106,7 +117,8 @@ describe("ops", () => {
           assert.strictEqual(stats.body.pool.waiting, 0)
           assert.strictEqual(stats.body.queue.email.pending, 1)
           assert.strictEqual(stats.body.queue.email.dead, 1)
-          assert.strictEqual(stats.body.queue.email.failed_last_hour, 1)
+          assert.strictEqual(stats.body.queue.email.failed_last_hour, 2)
+          assert.strictEqual(stats.body.queue.email.succeeded_last_hour, 1)
           assert.isAtLeast(stats.body.queue.email.oldest_pending_age_s, 29)
           assert.isAbove(stats.body.cache.redis.used_memory_bytes, 0)
         }).pipe(Effect.scoped))

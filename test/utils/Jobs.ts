@@ -3,7 +3,7 @@
  * scripts per job id, a worker layer on the test database, and helpers that
  * read or await job rows.
  */
-import { ConfigProvider, Context, Effect, Layer, Schedule } from "effect"
+import { ConfigProvider, Context, type Duration, Effect, Layer, Schedule } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
 import { Ping } from "../../src/domain/Job.ts"
 import { JobQueue } from "../../src/infra/JobQueue.ts"
@@ -22,7 +22,7 @@ export class Script extends Context.Service<Script, {
   static readonly layer = Layer.sync(Script, () => ({ behaviours: new Map(), runs: [] }))
 }
 
-const pingTask = Script.use((script) => Effect.succeed(
+const pingTask = (timeout: Duration.Input) => Script.use((script) => Effect.succeed(
   JobRunner.task(
     Ping,
     (job, context) =>
@@ -30,12 +30,15 @@ const pingTask = Script.use((script) => Effect.succeed(
         script.runs.push({ id: job.id, attempt: context.attempt })
         return script.behaviours.get(job.id)?.(context.attempt) ?? Effect.void
       }),
-    { retry: Schedule.spaced("20 millis") }
+    { retry: Schedule.spaced("20 millis"), timeout }
   )))
 
-/** A worker for `Ping` on the current test database; `settings` override JOB_* variables. */
-export const TestWorker = (settings: Record<string, string> = {}) =>
-  Layer.unwrap(Effect.map(pingTask, (task) => JobRunner.layer([task]))).pipe(
+/**
+ * A worker for `Ping` on the current test database; `settings` override JOB_*
+ * variables, `timeout` is the Ping task's attempt timeout.
+ */
+export const TestWorker = (settings: Record<string, string> = {}, timeout: Duration.Input = "1 minute") =>
+  Layer.unwrap(Effect.map(pingTask(timeout), (task) => JobRunner.layer([task]))).pipe(
     Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({ JOB_POLL_INTERVAL_MS: "200", ...settings })))
   )
 
@@ -50,7 +53,7 @@ export interface JobState {
 
 export const jobState = (id: string) =>
   SqlClient.use((sql) =>
-    sql<JobState>`SELECT status, attempts, last_error, run_at, key, payload FROM jobs WHERE id = ${id}::bigint`
+    sql<JobState>`SELECT status, attempts, last_error, run_at, key, payload FROM all_jobs WHERE id = ${id}::bigint`
   ).pipe(Effect.map((rows) => rows[0]), Effect.orDie)
 
 /** Polls the job until `predicate` holds (every 10 ms, at most 10 s). */
