@@ -2,9 +2,10 @@
  * The worker runtime: supervised fibers that claim jobs from the queue, run
  * their tasks, and record outcomes, started and stopped by a scoped Layer.
  *
- * Per queue, one fetcher claims up to `JOB_BATCH_SIZE` jobs per statement into
- * a local buffer (`FOR UPDATE SKIP LOCKED`), and `concurrency` fibers run them;
- * two completers write finished attempts in batches. Batching claim and
+ * Per queue, one fetcher claims batches of `JOB_BATCH_SIZE` jobs into a local
+ * buffer (`FOR UPDATE SKIP LOCKED`) sized by `Prefetch`, and `concurrency`
+ * slot fibers run them; two completers write finished attempts in batches; one
+ * watchdog enforces attempt timeouts for every slot. Batching claim and
  * completion is what makes a Postgres queue fast (graphile-worker: 3.8k → 25k
  * jobs/s here with both); each alone gains little.
  *
