@@ -6,9 +6,11 @@ import { HttpApi, OpenApi } from "effect/http-api"
 import pkg from "../package.json" with { type: "json" }
 import { SystemApi } from "./health/Api.ts"
 import { OpsApi } from "./ops/Api.ts"
+import { ProvincesApi } from "./provinces/Api.ts"
 
 export class Api extends HttpApi.make("maplehustle")
   .add(SystemApi)
+  .add(ProvincesApi)
   .add(OpsApi)
   .annotateMerge(OpenApi.annotations({
     title: "MapleHustle API",

@@ -15,13 +15,15 @@ import { SystemHttp } from "./health/Http.ts"
 import { HttpEdgeLive } from "./infra/HttpEdge.ts"
 import { OpsHttp } from "./ops/Http.ts"
 import { Ops } from "./ops/Ops.ts"
+import { ProvincesHttp } from "./provinces/Http.ts"
+import { Provinces } from "./provinces/Provinces.ts"
 import { AccessTokens } from "./users/AccessTokens.ts"
 import { AuthenticationLive } from "./users/AuthenticationLive.ts"
 import { UsersRepo } from "./users/UsersRepo.ts"
 
 const Routes = Layer.mergeAll(
   HttpApiBuilder.layer(Api, { openapiPath: "/openapi.json" }).pipe(
-    Layer.provide([SystemHttp, OpsHttp]),
+    Layer.provide([SystemHttp, ProvincesHttp, OpsHttp]),
     Layer.provide(AuthenticationLive)
   ),
   HttpApiSwagger.layer(Api, { path: "/docs" }),
@@ -34,6 +36,7 @@ export const HttpApp = HttpRouter.serve(Routes, { disableLogger: true })
 export const DomainLive = Layer.mergeAll(
   Health.layer,
   Ops.layer,
+  Provinces.layer,
   AccessTokens.layer,
   UsersRepo.layer
 )
