@@ -7,11 +7,16 @@ import pkg from "../package.json" with { type: "json" }
 import { SystemApi } from "./health/Api.ts"
 import { OpsApi } from "./ops/Api.ts"
 import { ProvincesApi } from "./provinces/Api.ts"
+import { UsersApi } from "./users/Api.ts"
 
 export class Api extends HttpApi.make("maplehustle")
   .add(SystemApi)
+  .add(UsersApi)
   .add(ProvincesApi)
   .add(OpsApi)
+  // A 400 names every offending field of a body or query, not only the first.
+  .annotate(HttpApi.PayloadParseOptions, { errors: "all" })
+  .annotate(HttpApi.QueryParseOptions, { errors: "all" })
   .annotateMerge(OpenApi.annotations({
     title: "MapleHustle API",
     version: pkg.version,

@@ -19,11 +19,13 @@ import { ProvincesHttp } from "./provinces/Http.ts"
 import { Provinces } from "./provinces/Provinces.ts"
 import { AccessTokens } from "./users/AccessTokens.ts"
 import { AuthenticationLive } from "./users/AuthenticationLive.ts"
+import { UsersHttp } from "./users/Http.ts"
+import { Users } from "./users/Users.ts"
 import { UsersRepo } from "./users/UsersRepo.ts"
 
 const Routes = Layer.mergeAll(
   HttpApiBuilder.layer(Api, { openapiPath: "/openapi.json" }).pipe(
-    Layer.provide([SystemHttp, ProvincesHttp, OpsHttp]),
+    Layer.provide([SystemHttp, UsersHttp, ProvincesHttp, OpsHttp]),
     Layer.provide(AuthenticationLive)
   ),
   HttpApiSwagger.layer(Api, { path: "/docs" }),
@@ -37,6 +39,7 @@ export const DomainLive = Layer.mergeAll(
   Health.layer,
   Ops.layer,
   Provinces.layer,
+  Users.layer,
   AccessTokens.layer,
   UsersRepo.layer
 )

@@ -1,10 +1,47 @@
+/**
+ * All SQL of the `users` table and of what touches a user's standing (their
+ * refresh tokens). Deleted users (`deleted_at`) are invisible here.
+ */
 import { Context, Effect, Layer, Option } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
-import type { Role, UserId } from "../domain/User.ts"
+import type { ContactMethod, Role, UserId, UserStatus, VerificationStatus } from "../domain/User.ts"
+
+export interface UserRow {
+  readonly id: UserId
+  readonly email: string
+  readonly name: string
+  readonly role: Role
+  readonly status: UserStatus
+  readonly verificationStatus: VerificationStatus | null
+  readonly emailVerifiedAt: Date | null
+  readonly phoneNumber: string | null
+  readonly city: string | null
+  readonly postalCode: string | null
+  readonly provinceCode: string | null
+  readonly preferredContactMethod: ContactMethod
+  readonly profileImageFileId: string | null
+  readonly ratingSum: number
+  readonly ratingCount: number
+  readonly createdAt: Date
+}
+
+/** What a user may change of their own profile; `null` clears a field, absent leaves it. */
+export interface ProfileChanges {
+  readonly name?: string | undefined
+  readonly phoneNumber?: string | null | undefined
+  readonly city?: string | null | undefined
+  readonly postalCode?: string | null | undefined
+  readonly provinceCode?: string | null | undefined
+  readonly preferredContactMethod?: ContactMethod | undefined
+  readonly profileImageFileId?: string | null | undefined
+}
 
 export class UsersRepo extends Context.Service<UsersRepo>()("maplehustle/users/UsersRepo", {
   make: Effect.gen(function*() {
     const sql = yield* SqlClient
+
+    const columns = sql`id, email::text AS email, name, role, status, verification_status, email_verified_at, phone_number,
+      city, postal_code, province_code, preferred_contact_method, profile_image_file_id, rating_sum, rating_count, created_at`
 
     /** Role and standing of a user, for authenticating each request; `None` if deleted or unknown. */
     const findAuthState = Effect.fn("UsersRepo.findAuthState")(function*(id: UserId) {
@@ -13,7 +50,52 @@ export class UsersRepo extends Context.Service<UsersRepo>()("maplehustle/users/U
       return Option.fromNullishOr(rows[0])
     }, Effect.orDie)
 
-    return { findAuthState }
+    const findById = Effect.fn("UsersRepo.findById")(function*(id: UserId) {
+      const rows = yield* sql<UserRow>`SELECT ${columns} FROM users WHERE id = ${id} AND deleted_at IS NULL`
+      return Option.fromNullishOr(rows[0])
+    }, Effect.orDie)
+
+    /** Applies `changes` (at least one) and returns the updated row. */
+    const updateProfile = Effect.fn("UsersRepo.updateProfile")(function*(id: UserId, changes: ProfileChanges) {
+      const set = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined))
+      const rows = yield* sql<UserRow>`
+        UPDATE users SET ${sql.update(set)} WHERE id = ${id} AND deleted_at IS NULL RETURNING ${columns}`
+      return Option.fromNullishOr(rows[0])
+    }, Effect.orDie)
+
+    const setStatus = Effect.fn("UsersRepo.setStatus")(function*(id: UserId, status: UserStatus) {
+      const rows = yield* sql<UserRow>`
+        UPDATE users SET status = ${status} WHERE id = ${id} AND deleted_at IS NULL RETURNING ${columns}`
+      return Option.fromNullishOr(rows[0])
+    }, Effect.orDie)
+
+    /** Sets the verification of a provider; `None` when `id` is no live provider. */
+    const setVerification = Effect.fn("UsersRepo.setVerification")(function*(id: UserId, status: VerificationStatus) {
+      const rows = yield* sql<UserRow>`
+        UPDATE users SET verification_status = ${status}
+        WHERE id = ${id} AND role = 'provider' AND deleted_at IS NULL RETURNING ${columns}`
+      return Option.fromNullishOr(rows[0])
+    }, Effect.orDie)
+
+    /** Revokes every active refresh token of `id`; returns how many. */
+    const revokeRefreshTokens = Effect.fn("UsersRepo.revokeRefreshTokens")(
+      function*(id: UserId, reason: "logout_all" | "password_changed" | "suspended") {
+        const rows = yield* sql`
+          UPDATE refresh_tokens SET revoked_at = now(), revoked_reason = ${reason}
+          WHERE user_id = ${id} AND revoked_at IS NULL AND rotated_at IS NULL RETURNING id`
+        return rows.length
+      },
+      Effect.orDie
+    )
+
+    /** Whether `fileId` is a live avatar image uploaded by `ownerId`. */
+    const isOwnAvatar = Effect.fn("UsersRepo.isOwnAvatar")(function*(ownerId: UserId, fileId: string) {
+      const rows = yield* sql`
+        SELECT 1 FROM files WHERE id = ${fileId} AND owner_id = ${ownerId} AND purpose = 'avatar' AND deleted_at IS NULL`
+      return rows.length > 0
+    }, Effect.orDie)
+
+    return { findAuthState, findById, updateProfile, setStatus, setVerification, revokeRefreshTokens, isOwnAvatar }
   })
 }) {
   static readonly layer = Layer.effect(this, this.make)

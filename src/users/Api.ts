@@ -1,0 +1,98 @@
+import { Schema } from "effect"
+import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "effect/http-api"
+import { BadRequest, Forbidden, NotFound } from "../domain/Errors.ts"
+import {
+  City,
+  ContactMethod,
+  PersonName,
+  PhoneNumber,
+  PostalCode,
+  ProvinceCode,
+  Role,
+  UserId,
+  UserStatus,
+  VerificationStatus
+} from "../domain/User.ts"
+import { Authentication } from "./Authentication.ts"
+
+/** `{User}` of API.md, plus `verification_status` (providers; `null` for others) so admins see what they set. */
+export const UserView = Schema.Struct({
+  id: Schema.String,
+  email: Schema.String,
+  name: Schema.String,
+  role: Role,
+  status: UserStatus,
+  verification_status: Schema.NullOr(VerificationStatus),
+  is_email_verified: Schema.Boolean,
+  phone_number: Schema.NullOr(Schema.String),
+  city: Schema.NullOr(Schema.String),
+  postal_code: Schema.NullOr(Schema.String),
+  province_code: Schema.NullOr(Schema.String),
+  preferred_contact_method: ContactMethod,
+  profile_image_file_id: Schema.NullOr(Schema.String),
+  created_at: Schema.String
+})
+export type UserView = typeof UserView.Type
+
+export const Rating = Schema.Struct({ average: Schema.Number, count: Schema.Number })
+
+export const PublicUserView = Schema.Struct({
+  id: Schema.String,
+  name: Schema.String,
+  role: Role,
+  city: Schema.NullOr(Schema.String),
+  province_code: Schema.NullOr(Schema.String),
+  rating: Schema.NullOr(Rating)
+})
+export type PublicUserView = typeof PublicUserView.Type
+
+export const ProfileUpdate = Schema.Struct({
+  name: Schema.optional(PersonName),
+  phone_number: Schema.optional(Schema.NullOr(PhoneNumber)),
+  city: Schema.optional(Schema.NullOr(City)),
+  postal_code: Schema.optional(Schema.NullOr(PostalCode)),
+  province_code: Schema.optional(Schema.NullOr(ProvinceCode)),
+  preferred_contact_method: Schema.optional(ContactMethod),
+  profile_image_file_id: Schema.optional(Schema.NullOr(Schema.String.check(Schema.isUUID())))
+})
+export type ProfileUpdate = typeof ProfileUpdate.Type
+
+/** A change that the stored state does not allow (422), e.g. verifying a client. */
+export class UserRuleViolation extends Schema.TaggedError<UserRuleViolation>()("UserRuleViolation", {
+  message: Schema.String,
+  rule: Schema.Literals(["not_a_provider", "profile_image_not_owned", "own_status"])
+}, { httpApiStatus: 422 }) {}
+
+export class UsersApi extends HttpApiGroup.make("users")
+  .add(
+    HttpApiEndpoint.get("me", "/users/me", {
+      success: UserView
+    }).middleware(Authentication),
+    HttpApiEndpoint.patch("updateMe", "/users/me", {
+      payload: ProfileUpdate,
+      success: UserView,
+      error: [BadRequest, UserRuleViolation]
+    }).middleware(Authentication)
+      .annotate(OpenApi.Description, "Partial update of the caller's profile: an absent field is kept, `null` clears it. Postal codes are stored as `A1A1A1`, province codes in upper case."),
+    HttpApiEndpoint.get("publicProfile", "/users/:id", {
+      params: { id: UserId },
+      success: PublicUserView,
+      error: NotFound
+    }).annotate(OpenApi.Description, "The public view of a user; `rating` is `null` until a visible review exists. 404 for deleted or unknown users."),
+    HttpApiEndpoint.patch("setStatus", "/users/:id/status", {
+      params: { id: UserId },
+      payload: Schema.Struct({ status: UserStatus }),
+      success: UserView,
+      error: [Forbidden, NotFound, UserRuleViolation]
+    }).middleware(Authentication)
+      .annotate(OpenApi.Description, "Admin only. Suspending a user revokes their refresh tokens, and their access tokens stop working at once; an admin cannot change their own status (422)."),
+    HttpApiEndpoint.patch("setVerification", "/users/:id/verification", {
+      params: { id: UserId },
+      payload: Schema.Struct({ verification_status: Schema.Literals(["approved", "rejected"]) }),
+      success: UserView,
+      error: [Forbidden, NotFound, UserRuleViolation]
+    }).middleware(Authentication)
+      .annotate(OpenApi.Description, "Admin only, for providers (another role → 422 `not_a_provider`).")
+  )
+  .annotate(OpenApi.Title, "Users")
+{}
