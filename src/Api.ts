@@ -7,10 +7,11 @@ import pkg from "../package.json" with { type: "json" }
 import { SystemApi } from "./health/Api.ts"
 import { OpsApi } from "./ops/Api.ts"
 import { ProvincesApi } from "./provinces/Api.ts"
-import { UsersApi } from "./users/Api.ts"
+import { AuthApi, UsersApi } from "./users/Api.ts"
 
 export class Api extends HttpApi.make("maplehustle")
   .add(SystemApi)
+  .add(AuthApi)
   .add(UsersApi)
   .add(ProvincesApi)
   .add(OpsApi)

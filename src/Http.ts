@@ -18,6 +18,8 @@ import { Ops } from "./ops/Ops.ts"
 import { ProvincesHttp } from "./provinces/Http.ts"
 import { Provinces } from "./provinces/Provinces.ts"
 import { AccessTokens } from "./users/AccessTokens.ts"
+import { Auth } from "./users/Auth.ts"
+import { AuthHttp } from "./users/AuthHttp.ts"
 import { AuthenticationLive } from "./users/AuthenticationLive.ts"
 import { UsersHttp } from "./users/Http.ts"
 import { Users } from "./users/Users.ts"
@@ -25,7 +27,7 @@ import { UsersRepo } from "./users/UsersRepo.ts"
 
 const Routes = Layer.mergeAll(
   HttpApiBuilder.layer(Api, { openapiPath: "/openapi.json" }).pipe(
-    Layer.provide([SystemHttp, UsersHttp, ProvincesHttp, OpsHttp]),
+    Layer.provide([SystemHttp, AuthHttp, UsersHttp, ProvincesHttp, OpsHttp]),
     Layer.provide(AuthenticationLive)
   ),
   HttpApiSwagger.layer(Api, { path: "/docs" }),
@@ -40,6 +42,7 @@ export const DomainLive = Layer.mergeAll(
   Ops.layer,
   Provinces.layer,
   Users.layer,
+  Auth.layer,
   AccessTokens.layer,
   UsersRepo.layer
 )

@@ -1,6 +1,6 @@
 import { Schema } from "effect"
-import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "effect/http-api"
-import { BadRequest, Forbidden, NotFound } from "../domain/Errors.ts"
+import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
+import { BadRequest, Forbidden, NotFound, Unauthorized } from "../domain/Errors.ts"
 import {
   City,
   ContactMethod,
@@ -95,4 +95,92 @@ export class UsersApi extends HttpApiGroup.make("users")
       .annotate(OpenApi.Description, "Admin only, for providers (another role → 422 `not_a_provider`).")
   )
   .annotate(OpenApi.Title, "Users")
+{}
+
+const Email = Schema.Trim.pipe(Schema.check(
+  Schema.isMaxLength(254, { message: "at most 254 characters" }),
+  Schema.isPattern(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, { message: "an email address such as name@example.ca" })
+))
+
+/** 8–128 characters with a lowercase letter, an uppercase letter, a digit and a symbol. */
+export const NewPassword = Schema.String.pipe(Schema.check(
+  Schema.isMinLength(8, { message: "at least 8 characters" }),
+  Schema.isMaxLength(128, { message: "at most 128 characters" }),
+  Schema.isPattern(/[a-z]/, { message: "a lowercase letter" }),
+  Schema.isPattern(/[A-Z]/, { message: "an uppercase letter" }),
+  Schema.isPattern(/[0-9]/, { message: "a digit" }),
+  Schema.isPattern(/[^A-Za-z0-9]/, { message: "a symbol" })
+))
+
+export const Registration = Schema.Struct({
+  email: Email,
+  password: NewPassword,
+  name: PersonName,
+  role: Schema.Literals(["client", "provider"]).annotate({ description: "admin accounts cannot be self-registered" }),
+  phone_number: Schema.optional(PhoneNumber),
+  city: Schema.optional(City),
+  postal_code: Schema.optional(PostalCode),
+  province_code: Schema.optional(ProvinceCode)
+})
+export type Registration = typeof Registration.Type
+
+export const TokenPair = Schema.Struct({
+  access_token: Schema.String,
+  refresh_token: Schema.String,
+  token_type: Schema.Literal("bearer"),
+  expires_in: Schema.Number
+})
+
+export const SessionView = Schema.Struct({
+  id: Schema.String,
+  created_at: Schema.String,
+  expires_at: Schema.String,
+  last_used_at: Schema.NullOr(Schema.String),
+  user_agent: Schema.NullOr(Schema.String)
+})
+
+export class EmailTaken extends Schema.TaggedError<EmailTaken>()("EmailTaken", {
+  message: Schema.String
+}, { httpApiStatus: 409 }) {}
+
+export class InvalidCredentials extends Schema.TaggedError<InvalidCredentials>()("InvalidCredentials", {
+  message: Schema.String
+}, { httpApiStatus: 401 }) {}
+
+export class AccountSuspended extends Schema.TaggedError<AccountSuspended>()("AccountSuspended", {
+  message: Schema.String
+}, { httpApiStatus: 403 }) {}
+
+const RefreshTokenBody = Schema.Struct({ refresh_token: Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(200)) })
+
+export class AuthApi extends HttpApiGroup.make("auth")
+  .add(
+    HttpApiEndpoint.post("register", "/auth/register", {
+      payload: Registration,
+      success: UserView.pipe(HttpApiSchema.status(201)),
+      error: EmailTaken
+    }).annotate(OpenApi.Description, "Creates a client or provider account and sends, in the same transaction, a welcome and a verification email."),
+    HttpApiEndpoint.post("login", "/auth/login", {
+      payload: Schema.Struct({ email: Schema.Trim, password: Schema.String.check(Schema.isMaxLength(1024)) }),
+      headers: { "user-agent": Schema.optional(Schema.String) },
+      success: TokenPair,
+      error: [InvalidCredentials, AccountSuspended]
+    }).annotate(OpenApi.Description, "Wrong email and wrong password answer alike (401), in the same time."),
+    HttpApiEndpoint.post("refresh", "/auth/refresh", {
+      payload: RefreshTokenBody,
+      success: TokenPair,
+      error: Unauthorized
+    }).annotate(OpenApi.Description, "Rotates the refresh token; presenting one that was already rotated revokes its whole login family."),
+    HttpApiEndpoint.post("logout", "/auth/logout", {
+      payload: RefreshTokenBody,
+      success: HttpApiSchema.NoContent
+    }).middleware(Authentication),
+    HttpApiEndpoint.post("logoutAll", "/auth/logout-all", {
+      success: HttpApiSchema.NoContent
+    }).middleware(Authentication),
+    HttpApiEndpoint.get("sessions", "/auth/sessions", {
+      success: Schema.Array(SessionView)
+    }).middleware(Authentication)
+  )
+  .annotate(OpenApi.Title, "Auth")
 {}

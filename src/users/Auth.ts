@@ -1,0 +1,149 @@
+/**
+ * Sign-up and sessions. Passwords are argon2id hashes (`Passwords`); access
+ * tokens are 30-minute JWTs; refresh tokens are 32 random bytes stored as
+ * SHA-256 only, valid 7 days, at most 5 active per user, rotated on every use.
+ * A refresh token presented after it was rotated means it leaked: the whole
+ * family of that login is revoked. The emails of a registration are jobs
+ * enqueued in its transaction, so they exist if and only if the account does.
+ */
+import { Config, Context, Effect, Layer, Option } from "effect"
+import * as Crypto from "node:crypto"
+import { Unauthorized } from "../domain/Errors.ts"
+import { SendEmail } from "../domain/Job.ts"
+import { JobQueue } from "../infra/JobQueue.ts"
+import { Transactions } from "../infra/Sql.ts"
+import { ACCESS_TOKEN_TTL_SECONDS, AccessTokens } from "./AccessTokens.ts"
+import { AccountSuspended, EmailTaken, InvalidCredentials, type Registration } from "./Api.ts"
+import type { Caller } from "./Authentication.ts"
+import { AuthRepo } from "./AuthRepo.ts"
+import { Passwords } from "./Passwords.ts"
+import { UsersRepo } from "./UsersRepo.ts"
+import { userView } from "./Users.ts"
+
+const REFRESH_TTL_MS = 7 * 24 * 3600 * 1000
+const VERIFICATION_TTL_MS = 24 * 3600 * 1000
+
+/** A new opaque token: what the client gets, and the digest we keep. */
+const newToken = () => {
+  const token = Crypto.randomBytes(32).toString("base64url")
+  return { token, digest: digest(token) }
+}
+const digest = (token: string) => new Uint8Array(Crypto.createHash("sha256").update(token).digest())
+
+const invalidCredentials = new InvalidCredentials({ message: "Wrong email or password" })
+const invalidRefresh = new Unauthorized({ message: "Invalid, expired or revoked refresh token" })
+
+export class Auth extends Context.Service<Auth>()("maplehustle/users/Auth", {
+  make: Effect.gen(function*() {
+    const repo = yield* AuthRepo
+    const users = yield* UsersRepo
+    const passwords = yield* Passwords
+    const tokens = yield* AccessTokens
+    const jobs = yield* JobQueue
+    const tx = yield* Transactions
+    const appUrl = yield* Config.String("APP_URL").pipe(Config.withDefault("http://localhost:3000"))
+
+    const register = Effect.fn("Auth.register")(function*(input: Registration) {
+      const passwordHash = yield* passwords.hash(input.password)
+      return yield* tx.withTransaction(Effect.gen(function*() {
+        const inserted = yield* repo.insertUser({
+          email: input.email,
+          passwordHash,
+          name: input.name,
+          role: input.role,
+          phoneNumber: input.phone_number ?? null,
+          city: input.city ?? null,
+          postalCode: input.postal_code ?? null,
+          provinceCode: input.province_code ?? null,
+          preferredContactMethod: "email"
+        })
+        if (Option.isNone(inserted)) return yield* new EmailTaken({ message: `An account already uses ${input.email}` })
+        const user = inserted.value
+        const verification = newToken()
+        yield* repo.insertUserToken(user.id, "email_verification", verification.digest, VERIFICATION_TTL_MS)
+        yield* jobs.enqueueMany([
+          { job: new SendEmail({ to: user.email, template: "welcome", variables: { name: user.name } }) },
+          {
+            job: new SendEmail({
+              to: user.email,
+              template: "email_verification",
+              variables: { name: user.name, token: verification.token, link: `${appUrl}/verify-email?token=${verification.token}` }
+            })
+          }
+        ])
+        return userView(user)
+      }))
+    })
+
+    /** Issues a pair: a new refresh token in `familyId` (a new family for a login). */
+    const issuePair = (caller: Caller, familyId: string, parentId: string | null, userAgent: string | null) =>
+      Effect.gen(function*() {
+        const refresh = newToken()
+        yield* repo.insertRefreshToken({ userId: caller.id, familyId, parentId, tokenHash: refresh.digest, userAgent, ttlMs: REFRESH_TTL_MS })
+        return {
+          access_token: yield* tokens.issue(caller),
+          refresh_token: refresh.token,
+          token_type: "bearer" as const,
+          expires_in: ACCESS_TOKEN_TTL_SECONDS
+        }
+      })
+
+    const login = Effect.fn("Auth.login")(function*(email: string, password: string, userAgent: string | undefined) {
+      const credentials = yield* repo.findCredentials(email)
+      if (Option.isNone(credentials)) {
+        yield* passwords.verifyNobody(password)
+        return yield* invalidCredentials
+      }
+      const user = credentials.value
+      if (!(yield* passwords.verify(user.passwordHash, password))) return yield* invalidCredentials
+      if (user.status !== "active") return yield* new AccountSuspended({ message: "This account is suspended" })
+      return yield* tx.withTransaction(issuePair(user, crypto.randomUUID(), null, userAgent?.slice(0, 512) ?? null))
+    })
+
+    const refresh = Effect.fn("Auth.refresh")(function*(token: string) {
+      return yield* tx.withTransaction(Effect.gen(function*() {
+        const found = yield* repo.findRefreshToken(digest(token))
+        if (Option.isNone(found)) return yield* invalidRefresh
+        const row = found.value
+        if (row.revoked || row.expired || row.userStatus !== "active") return yield* invalidRefresh
+        // A conditional UPDATE: of two requests racing with one token, exactly one rotates it.
+        if (row.rotated || !(yield* repo.markRotated(row.id))) {
+          yield* repo.revokeFamily(row.familyId)
+          return yield* Effect.logWarning("refresh token reused: its login family is revoked").pipe(
+            Effect.annotateLogs({ user_id: row.userId }),
+            Effect.andThen(invalidRefresh)
+          )
+        }
+        return yield* issuePair({ id: row.userId, role: row.role }, row.familyId, row.id, row.userAgent)
+      }).pipe(
+        // The family revocation must stand although the request fails: commit it, then fail.
+        Effect.exit
+      )).pipe(Effect.flatten)
+    })
+
+    const logout = Effect.fn("Auth.logout")(function*(caller: Caller, token: string) {
+      yield* repo.revokeOwn(caller.id, digest(token))
+    })
+
+    const logoutAll = Effect.fn("Auth.logoutAll")(function*(caller: Caller) {
+      yield* users.revokeRefreshTokens(caller.id, "logout_all")
+    })
+
+    const sessions = Effect.fn("Auth.sessions")(function*(caller: Caller) {
+      return (yield* repo.activeSessions(caller.id)).map((s) => ({
+        id: s.id,
+        created_at: s.createdAt.toISOString(),
+        expires_at: s.expiresAt.toISOString(),
+        last_used_at: s.lastUsedAt?.toISOString() ?? null,
+        user_agent: s.userAgent
+      }))
+    })
+
+    return { register, login, refresh, logout, logoutAll, sessions }
+  })
+}) {
+  static readonly layerNoDeps = Layer.effect(this, this.make)
+  static readonly layer = this.layerNoDeps.pipe(
+    Layer.provide([AuthRepo.layer, UsersRepo.layer, Passwords.layer, AccessTokens.layer, Transactions.layer])
+  )
+}

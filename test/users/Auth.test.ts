@@ -1,0 +1,146 @@
+/**
+ * `/auth` through the real routes on a cloned database: registration and its
+ * emails, login, refresh-token rotation with reuse detection, sessions.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Layer } from "effect"
+import { HttpClientRequest } from "effect/http"
+import { SqlClient } from "effect/sql/SqlClient"
+import { send } from "../utils/Http.ts"
+import { TestDatabase } from "../utils/TestDatabase.ts"
+import { TestApp, TestRedis } from "../utils/TestInfra.ts"
+
+const post = (path: string, body?: unknown) =>
+  body === undefined ? HttpClientRequest.post(path) : HttpClientRequest.post(path).pipe(HttpClientRequest.bodyJsonUnsafe(body))
+const bearer = (token: string) => HttpClientRequest.bearerToken(token)
+
+let counter = 0
+const email = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${counter++}@example.ca`
+const PASSWORD = "Maple-Syrup-2026"
+
+const register = (address: string, role: "client" | "provider" = "client") =>
+  send(post("/auth/register", { email: address, password: PASSWORD, name: "Jean Dupuis", role }))
+const login = (address: string, password = PASSWORD) => send(post("/auth/login", { email: address, password }))
+
+describe("auth", () => {
+  it.layer(TestApp.pipe(Layer.provideMerge(Layer.mergeAll(TestDatabase(), TestRedis()))), { timeout: "60 seconds", excludeTestServices: true })(
+    "routes",
+    (it) => {
+      it.effect("register creates the account and, in its transaction, a welcome and a verification email", () =>
+        Effect.gen(function*() {
+          const sql = yield* SqlClient
+          const address = email("new")
+          const created = yield* send(post("/auth/register", {
+            email: ` ${address} `, password: PASSWORD, name: " Jean Dupuis ", role: "provider", postal_code: "m5v 2t6", province_code: "on"
+          }))
+          assert.strictEqual(created.status, 201)
+          assert.deepStrictEqual(
+            [created.body.email, created.body.name, created.body.role, created.body.verification_status, created.body.postal_code, created.body.is_email_verified],
+            [address, "Jean Dupuis", "provider", "pending", "M5V2T6", false]
+          )
+          const emails = yield* sql<{ template: string; variables: Record<string, string> }>`
+            SELECT payload->>'template' AS template, payload->'variables' AS variables FROM jobs
+            WHERE task = 'SendEmail' AND payload->>'to' = ${address} ORDER BY payload->>'template'`
+          assert.deepStrictEqual(emails.map((e) => e.template), ["email_verification", "welcome"])
+          const token = emails[0]!.variables.token!
+          assert.match(emails[0]!.variables.link!, new RegExp(`/verify-email\\?token=${token}$`))
+          const stored = yield* sql<{ hash: string }>`
+            SELECT encode(token_hash, 'hex') AS hash FROM user_tokens t JOIN users u ON u.id = t.user_id WHERE u.email = ${address}`
+          assert.strictEqual(stored.length, 1)
+          assert.notInclude(stored[0]!.hash, Buffer.from(token).toString("hex"), "only a digest of the token is stored")
+        }))
+
+      it.effect("register: 409 for a taken email in any case, 400 naming each rule; nothing is written", () =>
+        Effect.gen(function*() {
+          const sql = yield* SqlClient
+          const address = email("taken")
+          assert.strictEqual((yield* register(address)).status, 201)
+          const count = sql<{ users: number; jobs: number }>`
+            SELECT (SELECT count(*)::int FROM users) AS users, (SELECT count(*)::int FROM jobs) AS jobs`
+          const before = (yield* count)[0]
+          const taken = yield* register(address.toUpperCase())
+          assert.deepStrictEqual([taken.status, taken.body._tag], [409, "EmailTaken"])
+          for (const [password, rule] of [["short1!A", null], ["nouppercase1!", "an uppercase letter"], ["NOLOWERCASE1!", "a lowercase letter"],
+            ["NoDigits!!", "a digit"], ["NoSymbols123", "a symbol"], ["Sh0rt!", "at least 8 characters"]] as const) {
+            const response = yield* send(post("/auth/register", { email: email("p"), password, name: "Jean Dupuis", role: "client" }))
+            if (rule === null) {
+              assert.strictEqual(response.status, 201, password)
+              continue
+            }
+            assert.deepStrictEqual([response.status, response.body.issues[0]?.path], [400, ["password"]], password)
+            assert.include(response.body.message, rule)
+          }
+          const admin = yield* send(post("/auth/register", { email: email("a"), password: PASSWORD, name: "Jean Dupuis", role: "admin" }))
+          assert.deepStrictEqual([admin.status, admin.body.issues[0]?.path], [400, ["role"]])
+          const bad = yield* send(post("/auth/register", { email: "not-an-email", password: PASSWORD, name: "J", role: "client", postal_code: "123" }))
+          assert.sameMembers(bad.body.issues.map((i: { path: Array<string> }) => i.path[0]), ["email", "name", "postal_code"])
+          const after = (yield* count)[0]
+          assert.deepStrictEqual(after, { users: before!.users + 1, jobs: before!.jobs + 2 }, "only the one valid registration wrote anything")
+        }))
+
+      it.effect("login: a token pair that works; the same 401 for a wrong password or an unknown email; 403 when suspended", () =>
+        Effect.gen(function*() {
+          const sql = yield* SqlClient
+          const address = email("login")
+          yield* register(address)
+          const ok = yield* login(address.toUpperCase())
+          assert.strictEqual(ok.status, 200)
+          assert.deepStrictEqual([ok.body.token_type, ok.body.expires_in], ["bearer", 1800])
+          assert.isAtLeast(ok.body.refresh_token.length, 43)
+          const me = yield* send(HttpClientRequest.get("/users/me").pipe(bearer(ok.body.access_token)))
+          assert.deepStrictEqual([me.status, me.body.email], [200, address])
+          const wrongPassword = yield* login(address, "Wrong-Password-1")
+          const unknown = yield* login(email("nobody"))
+          assert.deepStrictEqual([wrongPassword.status, wrongPassword.body], [401, { _tag: "InvalidCredentials", message: "Wrong email or password" }])
+          assert.deepStrictEqual([unknown.status, unknown.body], [wrongPassword.status, wrongPassword.body])
+          yield* sql`UPDATE users SET status = 'suspended' WHERE email = ${address}`
+          const suspended = yield* login(address)
+          assert.deepStrictEqual([suspended.status, suspended.body._tag], [403, "AccountSuspended"])
+        }))
+
+      it.effect("refresh rotates; presenting a rotated token revokes its whole family", () =>
+        Effect.gen(function*() {
+          const address = email("refresh")
+          yield* register(address)
+          const first = (yield* login(address)).body
+          const second = yield* send(post("/auth/refresh", { refresh_token: first.refresh_token }))
+          assert.strictEqual(second.status, 200)
+          assert.notStrictEqual(second.body.refresh_token, first.refresh_token)
+          const reused = yield* send(post("/auth/refresh", { refresh_token: first.refresh_token }))
+          assert.deepStrictEqual([reused.status, reused.body._tag], [401, "Unauthorized"])
+          const afterReuse = yield* send(post("/auth/refresh", { refresh_token: second.body.refresh_token }))
+          assert.strictEqual(afterReuse.status, 401, "the token issued by the rotation is revoked with its family")
+          const other = (yield* login(address)).body
+          assert.strictEqual((yield* send(post("/auth/refresh", { refresh_token: other.refresh_token }))).status, 200, "another login's family is untouched")
+          assert.strictEqual((yield* send(post("/auth/refresh", { refresh_token: "made-up" }))).status, 401)
+        }))
+
+      it.effect("at most 5 sessions; logout revokes one of the caller's, logout-all all of them", () =>
+        Effect.gen(function*() {
+          const address = email("sessions")
+          yield* register(address)
+          const pairs = yield* Effect.forEach([1, 2, 3, 4, 5, 6], () => Effect.map(login(address), (r) => r.body))
+          const latest = pairs.at(-1)!
+          const sessions = yield* send(HttpClientRequest.get("/auth/sessions").pipe(bearer(latest.access_token)))
+          assert.strictEqual(sessions.body.length, 5)
+          assert.deepStrictEqual(Object.keys(sessions.body[0]).sort(), ["created_at", "expires_at", "id", "last_used_at", "user_agent"])
+          assert.strictEqual((yield* send(post("/auth/refresh", { refresh_token: pairs[0]!.refresh_token }))).status, 401, "the oldest was evicted")
+
+          const other = email("other")
+          yield* register(other)
+          const stranger = (yield* login(other)).body
+          const foreign = yield* send(post("/auth/logout", { refresh_token: latest.refresh_token }).pipe(bearer(stranger.access_token)))
+          assert.strictEqual(foreign.status, 204)
+          assert.strictEqual((yield* send(post("/auth/refresh", { refresh_token: latest.refresh_token }))).status, 200, "another user's logout does not touch it")
+
+          const five = pairs[4]!
+          assert.strictEqual((yield* send(post("/auth/logout", { refresh_token: five.refresh_token }).pipe(bearer(five.access_token)))).status, 204)
+          assert.strictEqual((yield* send(post("/auth/refresh", { refresh_token: five.refresh_token }))).status, 401)
+          assert.strictEqual((yield* send(post("/auth/logout-all").pipe(bearer(five.access_token)))).status, 204)
+          const left = yield* send(HttpClientRequest.get("/auth/sessions").pipe(bearer(five.access_token)))
+          assert.deepStrictEqual(left.body, [])
+          assert.strictEqual((yield* send(post("/auth/logout-all"))).status, 401)
+        }))
+    }
+  )
+})
