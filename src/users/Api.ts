@@ -151,6 +151,13 @@ export class AccountSuspended extends Schema.TaggedError<AccountSuspended>()("Ac
   message: Schema.String
 }, { httpApiStatus: 403 }) {}
 
+/** A verification or reset token that is unknown, used or expired (400, as API.md says). */
+export class InvalidToken extends Schema.TaggedError<InvalidToken>()("InvalidToken", {
+  message: Schema.String
+}, { httpApiStatus: 400 }) {}
+
+const OneTimeToken = Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(200))
+
 const RefreshTokenBody = Schema.Struct({ refresh_token: Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(200)) })
 
 export class AuthApi extends HttpApiGroup.make("auth")
@@ -178,6 +185,26 @@ export class AuthApi extends HttpApiGroup.make("auth")
     HttpApiEndpoint.post("logoutAll", "/auth/logout-all", {
       success: HttpApiSchema.NoContent
     }).middleware(Authentication),
+    HttpApiEndpoint.post("verifyEmail", "/auth/verify-email", {
+      payload: Schema.Struct({ token: OneTimeToken }),
+      success: HttpApiSchema.NoContent,
+      error: InvalidToken
+    }).annotate(OpenApi.Description, "The token of the verification email: valid 24 h, single use."),
+    HttpApiEndpoint.post("forgotPassword", "/auth/forgot-password", {
+      payload: Schema.Struct({ email: Schema.Trim.check(Schema.isMaxLength(254)) }),
+      success: HttpApiSchema.Accepted
+    }).annotate(OpenApi.Description, "Answers 202 whether or not the email has an account; an active account gets a reset email valid 1 h."),
+    HttpApiEndpoint.post("resetPassword", "/auth/reset-password", {
+      payload: Schema.Struct({ token: OneTimeToken, new_password: NewPassword }),
+      success: HttpApiSchema.NoContent,
+      error: InvalidToken
+    }).annotate(OpenApi.Description, "Single use; signs out every session of the account."),
+    HttpApiEndpoint.post("changePassword", "/auth/change-password", {
+      payload: Schema.Struct({ old_password: Schema.String.check(Schema.isMaxLength(1024)), new_password: NewPassword }),
+      success: HttpApiSchema.NoContent,
+      error: InvalidCredentials.pipe(HttpApiSchema.status(400))
+    }).middleware(Authentication)
+      .annotate(OpenApi.Description, "A wrong old password answers 400 `InvalidCredentials`; success signs out every session."),
     HttpApiEndpoint.get("sessions", "/auth/sessions", {
       success: Schema.Array(SessionView)
     }).middleware(Authentication)

@@ -9,11 +9,12 @@
 import { Config, Context, Effect, Layer, Option } from "effect"
 import * as Crypto from "node:crypto"
 import { Unauthorized } from "../domain/Errors.ts"
+import type { UserId } from "../domain/User.ts"
 import { SendEmail } from "../domain/Job.ts"
 import { JobQueue } from "../infra/JobQueue.ts"
 import { Transactions } from "../infra/Sql.ts"
 import { ACCESS_TOKEN_TTL_SECONDS, AccessTokens } from "./AccessTokens.ts"
-import { AccountSuspended, EmailTaken, InvalidCredentials, type Registration } from "./Api.ts"
+import { AccountSuspended, EmailTaken, InvalidCredentials, InvalidToken, type Registration } from "./Api.ts"
 import type { Caller } from "./Authentication.ts"
 import { AuthRepo } from "./AuthRepo.ts"
 import { Passwords } from "./Passwords.ts"
@@ -22,6 +23,7 @@ import { userView } from "./Users.ts"
 
 const REFRESH_TTL_MS = 7 * 24 * 3600 * 1000
 const VERIFICATION_TTL_MS = 24 * 3600 * 1000
+const RESET_TTL_MS = 3600 * 1000
 
 /** A new opaque token: what the client gets, and the digest we keep. */
 const newToken = () => {
@@ -129,6 +131,55 @@ export class Auth extends Context.Service<Auth>()("maplehustle/users/Auth", {
       yield* users.revokeRefreshTokens(caller.id, "logout_all")
     })
 
+    const invalidToken = (what: string) => new InvalidToken({ message: `Unknown, used or expired ${what} token` })
+
+    const verifyEmail = Effect.fn("Auth.verifyEmail")(function*(token: string) {
+      yield* tx.withTransaction(Effect.gen(function*() {
+        const user = yield* repo.useUserToken("email_verification", digest(token))
+        if (Option.isNone(user)) return yield* invalidToken("verification")
+        yield* repo.markEmailVerified(user.value)
+      }))
+    })
+
+    /** The same answer for every email; only an active account gets the reset email (in the token's transaction). */
+    const forgotPassword = Effect.fn("Auth.forgotPassword")(function*(email: string) {
+      yield* tx.withTransaction(Effect.gen(function*() {
+        const user = yield* repo.findResettable(email)
+        if (Option.isNone(user)) return
+        const reset = newToken()
+        yield* repo.insertUserToken(user.value.id, "password_reset", reset.digest, RESET_TTL_MS)
+        yield* jobs.enqueue(new SendEmail({
+          to: user.value.email,
+          template: "password_reset",
+          variables: { name: user.value.name, token: reset.token, link: `${appUrl}/reset-password?token=${reset.token}` }
+        }))
+      }))
+    })
+
+    /** Sets a new password and signs out everywhere; run in the caller's transaction. */
+    const replacePassword = (userId: UserId, password: string) =>
+      Effect.gen(function*() {
+        yield* repo.setPassword(userId, yield* passwords.hash(password))
+        yield* repo.expireUserTokens(userId, "password_reset")
+        yield* users.revokeRefreshTokens(userId, "password_changed")
+      })
+
+    const resetPassword = Effect.fn("Auth.resetPassword")(function*(token: string, password: string) {
+      yield* tx.withTransaction(Effect.gen(function*() {
+        const user = yield* repo.useUserToken("password_reset", digest(token))
+        if (Option.isNone(user)) return yield* invalidToken("reset")
+        yield* replacePassword(user.value, password)
+      }))
+    })
+
+    const changePassword = Effect.fn("Auth.changePassword")(function*(caller: Caller, old: string, password: string) {
+      const stored = yield* repo.findPasswordHash(caller.id)
+      if (Option.isNone(stored) || !(yield* passwords.verify(stored.value, old))) {
+        return yield* new InvalidCredentials({ message: "The current password is wrong" })
+      }
+      yield* tx.withTransaction(replacePassword(caller.id, password))
+    })
+
     const sessions = Effect.fn("Auth.sessions")(function*(caller: Caller) {
       return (yield* repo.activeSessions(caller.id)).map((s) => ({
         id: s.id,
@@ -139,7 +190,7 @@ export class Auth extends Context.Service<Auth>()("maplehustle/users/Auth", {
       }))
     })
 
-    return { register, login, refresh, logout, logoutAll, sessions }
+    return { register, login, refresh, logout, logoutAll, sessions, verifyEmail, forgotPassword, resetPassword, changePassword }
   })
 }) {
   static readonly layerNoDeps = Layer.effect(this, this.make)

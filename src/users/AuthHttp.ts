@@ -13,4 +13,9 @@ export const AuthHttp = HttpApiBuilder.group(Api, "auth", Effect.fn(function*(ha
     .handle("logout", ({ payload }) => CurrentUser.use((caller) => auth.logout(caller, payload.refresh_token)))
     .handle("logoutAll", () => CurrentUser.use((caller) => auth.logoutAll(caller)))
     .handle("sessions", () => CurrentUser.use((caller) => auth.sessions(caller)))
+    .handle("verifyEmail", ({ payload }) => auth.verifyEmail(payload.token))
+    .handle("forgotPassword", ({ payload }) => auth.forgotPassword(payload.email))
+    .handle("resetPassword", ({ payload }) => auth.resetPassword(payload.token, payload.new_password))
+    .handle("changePassword", ({ payload }) =>
+      CurrentUser.use((caller) => auth.changePassword(caller, payload.old_password, payload.new_password)))
 }))

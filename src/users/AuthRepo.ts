@@ -129,7 +129,58 @@ export class AuthRepo extends Context.Service<AuthRepo>()("maplehustle/users/Aut
         ORDER BY created_at DESC, id DESC`
     }, Effect.orDie)
 
+    /**
+     * Uses a one-time token: true once, for a live, unexpired token of
+     * `purpose`; the conditional UPDATE makes a second use (even a racing
+     * one) fail. Returns the token's user.
+     */
+    const useUserToken = Effect.fn("AuthRepo.useUserToken")(
+      function*(purpose: "email_verification" | "password_reset", tokenHash: Uint8Array) {
+        const rows = yield* sql<{ userId: UserId }>`
+          UPDATE user_tokens SET used_at = now()
+          WHERE token_hash = ${tokenHash} AND purpose = ${purpose} AND used_at IS NULL AND expires_at > now()
+            AND user_id IN (SELECT id FROM users WHERE deleted_at IS NULL)
+          RETURNING user_id`
+        return Option.fromNullishOr(rows[0]?.userId)
+      },
+      Effect.orDie
+    )
+
+    /** Ends every other outstanding token of `purpose` (a reset makes older reset links useless). */
+    const expireUserTokens = Effect.fn("AuthRepo.expireUserTokens")(
+      function*(userId: UserId, purpose: "email_verification" | "password_reset") {
+        yield* sql`UPDATE user_tokens SET used_at = now() WHERE user_id = ${userId} AND purpose = ${purpose} AND used_at IS NULL`
+      },
+      Effect.orDie
+    )
+
+    const markEmailVerified = Effect.fn("AuthRepo.markEmailVerified")(function*(userId: UserId) {
+      yield* sql`UPDATE users SET email_verified_at = COALESCE(email_verified_at, now()) WHERE id = ${userId}`
+    }, Effect.orDie)
+
+    const setPassword = Effect.fn("AuthRepo.setPassword")(function*(userId: UserId, passwordHash: string) {
+      yield* sql`UPDATE users SET password_hash = ${passwordHash}, password_changed_at = now() WHERE id = ${userId}`
+    }, Effect.orDie)
+
+    const findPasswordHash = Effect.fn("AuthRepo.findPasswordHash")(function*(userId: UserId) {
+      const rows = yield* sql<{ passwordHash: string }>`SELECT password_hash FROM users WHERE id = ${userId} AND deleted_at IS NULL`
+      return Option.fromNullishOr(rows[0]?.passwordHash)
+    }, Effect.orDie)
+
+    /** The name and email of a live, active account with `email`, for a reset link. */
+    const findResettable = Effect.fn("AuthRepo.findResettable")(function*(email: string) {
+      const rows = yield* sql<{ id: UserId; name: string; email: string }>`
+        SELECT id, name, email::text AS email FROM users WHERE email = ${email} AND deleted_at IS NULL AND status = 'active'`
+      return Option.fromNullishOr(rows[0])
+    }, Effect.orDie)
+
     return {
+      useUserToken,
+      expireUserTokens,
+      markEmailVerified,
+      setPassword,
+      findPasswordHash,
+      findResettable,
       insertUser,
       findCredentials,
       insertUserToken,

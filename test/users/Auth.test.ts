@@ -22,6 +22,13 @@ const register = (address: string, role: "client" | "provider" = "client") =>
   send(post("/auth/register", { email: address, password: PASSWORD, name: "Jean Dupuis", role }))
 const login = (address: string, password = PASSWORD) => send(post("/auth/login", { email: address, password }))
 
+/** The token of the newest email of `template` queued for `to`, read from the job the request enqueued. */
+const emailedToken = (to: string, template: "email_verification" | "password_reset") =>
+  SqlClient.use((sql) =>
+    sql<{ token: string }>`SELECT payload->'variables'->>'token' AS token FROM jobs
+      WHERE task = 'SendEmail' AND payload->>'to' = ${to} AND payload->>'template' = ${template} ORDER BY id DESC LIMIT 1`
+  ).pipe(Effect.map((rows) => rows[0]?.token), Effect.orDie)
+
 describe("auth", () => {
   it.layer(TestApp.pipe(Layer.provideMerge(Layer.mergeAll(TestDatabase(), TestRedis()))), { timeout: "60 seconds", excludeTestServices: true })(
     "routes",
@@ -113,6 +120,61 @@ describe("auth", () => {
           const other = (yield* login(address)).body
           assert.strictEqual((yield* send(post("/auth/refresh", { refresh_token: other.refresh_token }))).status, 200, "another login's family is untouched")
           assert.strictEqual((yield* send(post("/auth/refresh", { refresh_token: "made-up" }))).status, 401)
+        }))
+
+      it.effect("verify-email: the emailed token verifies once; unknown, used and expired tokens are 400", () =>
+        Effect.gen(function*() {
+          const sql = yield* SqlClient
+          const address = email("verify")
+          yield* register(address)
+          const token = (yield* emailedToken(address, "email_verification"))!
+          assert.strictEqual((yield* send(post("/auth/verify-email", { token }))).status, 204)
+          const tokens = (yield* login(address)).body
+          assert.isTrue((yield* send(HttpClientRequest.get("/users/me").pipe(bearer(tokens.access_token)))).body.is_email_verified)
+          const again = yield* send(post("/auth/verify-email", { token }))
+          assert.deepStrictEqual([again.status, again.body._tag], [400, "InvalidToken"])
+          assert.strictEqual((yield* send(post("/auth/verify-email", { token: "nope" }))).status, 400)
+          const late = email("late")
+          yield* register(late)
+          const lateToken = (yield* emailedToken(late, "email_verification"))!
+          yield* sql`UPDATE user_tokens SET created_at = now() - interval '2 days', expires_at = now() - interval '1 day'
+                     WHERE user_id = (SELECT id FROM users WHERE email = ${late})`
+          assert.strictEqual((yield* send(post("/auth/verify-email", { token: lateToken }))).status, 400, "expired")
+        }))
+
+      it.effect("forgot / reset password: same 202 for any email; the token resets once and signs out everywhere", () =>
+        Effect.gen(function*() {
+          const address = email("reset")
+          yield* register(address)
+          const session = (yield* login(address)).body
+          const known = yield* send(post("/auth/forgot-password", { email: address }))
+          const unknown = yield* send(post("/auth/forgot-password", { email: email("ghost") }))
+          assert.deepStrictEqual([known.status, known.text], [202, unknown.text])
+          assert.strictEqual(unknown.status, 202)
+          assert.isUndefined(yield* emailedToken(email("ghost"), "password_reset"))
+          const token = (yield* emailedToken(address, "password_reset"))!
+          const weak = yield* send(post("/auth/reset-password", { token, new_password: "weak" }))
+          assert.strictEqual(weak.status, 400)
+          const NEW = "Poutine-Forever-9"
+          assert.strictEqual((yield* send(post("/auth/reset-password", { token, new_password: NEW }))).status, 204)
+          assert.strictEqual((yield* send(post("/auth/reset-password", { token, new_password: NEW }))).body._tag, "InvalidToken", "single use")
+          assert.strictEqual((yield* send(post("/auth/refresh", { refresh_token: session.refresh_token }))).status, 401, "sessions are revoked")
+          assert.strictEqual((yield* login(address)).status, 401, "the old password no longer works")
+          assert.strictEqual((yield* login(address, NEW)).status, 200)
+        }))
+
+      it.effect("change-password: 400 for a wrong old password; success signs out every session", () =>
+        Effect.gen(function*() {
+          const address = email("change")
+          yield* register(address)
+          const session = (yield* login(address)).body
+          const change = (body: unknown) => send(post("/auth/change-password", body).pipe(bearer(session.access_token)))
+          const wrong = yield* change({ old_password: "Not-It-123", new_password: "Brand-New-Pass-1" })
+          assert.deepStrictEqual([wrong.status, wrong.body._tag], [400, "InvalidCredentials"])
+          assert.strictEqual((yield* change({ old_password: PASSWORD, new_password: "short" })).status, 400)
+          assert.strictEqual((yield* change({ old_password: PASSWORD, new_password: "Brand-New-Pass-1" })).status, 204)
+          assert.strictEqual((yield* send(post("/auth/refresh", { refresh_token: session.refresh_token }))).status, 401)
+          assert.strictEqual((yield* login(address, "Brand-New-Pass-1")).status, 200)
         }))
 
       it.effect("at most 5 sessions; logout revokes one of the caller's, logout-all all of them", () =>
