@@ -10,6 +10,7 @@ import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Cause, Console, Effect, Exit, Layer, Option } from "effect"
 import { HttpLive } from "./Http.ts"
 import { JobQueue } from "./infra/JobQueue.ts"
+import { RateLimiter } from "./infra/RateLimiter.ts"
 import { Redis } from "./infra/Redis.ts"
 import { JwtSecret } from "./infra/Secrets.ts"
 import { DatabaseBackend, SqlLive } from "./infra/Sql.ts"
@@ -17,7 +18,9 @@ import * as Settings from "./infra/Settings.ts"
 import { TelemetryLive } from "./infra/Telemetry.ts"
 import { WorkerLive } from "./Worker.ts"
 
-const InfraLive = JobQueue.layer.pipe(Layer.provideMerge(Layer.mergeAll(SqlLive, Redis.layer, JwtSecret.layer)))
+const InfraLive = Layer.mergeAll(JobQueue.layer, RateLimiter.layer).pipe(
+  Layer.provideMerge(Layer.mergeAll(SqlLive, Redis.layer, JwtSecret.layer))
+)
 
 /** `HTTP_ENABLED=false` (`npm run worker`) runs the workers alone. */
 const ApiLive = Layer.unwrap(Effect.map(Settings.flag("HTTP_ENABLED", true), (enabled) => enabled ? HttpLive : Layer.empty))

@@ -70,3 +70,9 @@ export class ServiceUnavailable extends Schema.TaggedError<ServiceUnavailable>()
 export class InvalidTransition extends Schema.TaggedError<InvalidTransition>()("InvalidTransition", {
   message: Schema.String
 }, { httpApiStatus: 409 }) {}
+
+/** 429: too many attempts; `Retry-After` (and `retry_after_s`) say when to try again. */
+export class RateLimited extends Schema.TaggedError<RateLimited>()("RateLimited", {
+  message: Schema.String,
+  retry_after_s: Schema.Number
+}, { httpApiStatus: 429 }) {}

@@ -40,6 +40,9 @@ export const list = (name: string, defaultValue: ReadonlyArray<string>): Config.
 /** `DATA_DIR`: where files, backups, outboxes and the embedded database live. */
 export const dataDir = Config.String("DATA_DIR").pipe(Config.withDefault("./var"))
 
+/** `REDIS_KEY_PREFIX`: the first segment of every Redis key, so deployments can share one Redis. */
+export const redisKeyPrefix = Config.String("REDIS_KEY_PREFIX").pipe(Config.withDefault("maplehustle"))
+
 /** `NODE_ENV=production` switches development conveniences off. */
 export const isProduction = Config.String("NODE_ENV").pipe(
   Config.withDefault("development"),

@@ -1,6 +1,6 @@
 import { Schema } from "effect"
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
-import { BadRequest, Forbidden, NotFound, Unauthorized } from "../domain/Errors.ts"
+import { BadRequest, Forbidden, NotFound, RateLimited, Unauthorized } from "../domain/Errors.ts"
 import {
   City,
   ContactMethod,
@@ -165,18 +165,18 @@ export class AuthApi extends HttpApiGroup.make("auth")
     HttpApiEndpoint.post("register", "/auth/register", {
       payload: Registration,
       success: UserView.pipe(HttpApiSchema.status(201)),
-      error: EmailTaken
-    }).annotate(OpenApi.Description, "Creates a client or provider account and sends, in the same transaction, a welcome and a verification email."),
+      error: [EmailTaken, RateLimited]
+    }).annotate(OpenApi.Description, "Creates a client or provider account and sends, in the same transaction, a welcome and a verification email. 5 per minute from one address."),
     HttpApiEndpoint.post("login", "/auth/login", {
       payload: Schema.Struct({ email: Schema.Trim, password: Schema.String.check(Schema.isMaxLength(1024)) }),
       headers: { "user-agent": Schema.optional(Schema.String) },
       success: TokenPair,
-      error: [InvalidCredentials, AccountSuspended]
-    }).annotate(OpenApi.Description, "Wrong email and wrong password answer alike (401), in the same time."),
+      error: [InvalidCredentials, AccountSuspended, RateLimited]
+    }).annotate(OpenApi.Description, "Wrong email and wrong password answer alike (401), in the same time. 5 failures for one email within 15 min, or 10 logins per minute from one address, answer 429 with `Retry-After`."),
     HttpApiEndpoint.post("refresh", "/auth/refresh", {
       payload: RefreshTokenBody,
       success: TokenPair,
-      error: Unauthorized
+      error: [Unauthorized, RateLimited]
     }).annotate(OpenApi.Description, "Rotates the refresh token; presenting one that was already rotated revokes its whole login family."),
     HttpApiEndpoint.post("logout", "/auth/logout", {
       payload: RefreshTokenBody,

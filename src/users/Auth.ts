@@ -8,10 +8,11 @@
  */
 import { Config, Context, Effect, Layer, Option } from "effect"
 import * as Crypto from "node:crypto"
-import { Unauthorized } from "../domain/Errors.ts"
+import { RateLimited, Unauthorized } from "../domain/Errors.ts"
 import type { UserId } from "../domain/User.ts"
 import { SendEmail } from "../domain/Job.ts"
 import { JobQueue } from "../infra/JobQueue.ts"
+import { RateLimiter, type Window } from "../infra/RateLimiter.ts"
 import { Transactions } from "../infra/Sql.ts"
 import { ACCESS_TOKEN_TTL_SECONDS, AccessTokens } from "./AccessTokens.ts"
 import { AccountSuspended, EmailTaken, InvalidCredentials, InvalidToken, type Registration } from "./Api.ts"
@@ -24,6 +25,13 @@ import { userView } from "./Users.ts"
 const REFRESH_TTL_MS = 7 * 24 * 3600 * 1000
 const VERIFICATION_TTL_MS = 24 * 3600 * 1000
 const RESET_TTL_MS = 3600 * 1000
+const LOCKOUT = { failures: 5, windowMs: 15 * 60 * 1000 }
+
+/** The 429 for an exhausted window. */
+export const rateLimited = (window: Window, what: string) => {
+  const seconds = Math.max(1, Math.ceil(window.resetInMs / 1000))
+  return new RateLimited({ message: `Too many ${what}; try again in ${seconds} s`, retry_after_s: seconds })
+}
 
 /** A new opaque token: what the client gets, and the digest we keep. */
 const newToken = () => {
@@ -43,6 +51,7 @@ export class Auth extends Context.Service<Auth>()("maplehustle/users/Auth", {
     const tokens = yield* AccessTokens
     const jobs = yield* JobQueue
     const tx = yield* Transactions
+    const limiter = yield* RateLimiter
     const appUrl = yield* Config.String("APP_URL").pipe(Config.withDefault("http://localhost:3000"))
 
     const register = Effect.fn("Auth.register")(function*(input: Registration) {
@@ -90,14 +99,23 @@ export class Auth extends Context.Service<Auth>()("maplehustle/users/Auth", {
         }
       })
 
+    /** A failed attempt for `key`: counted toward the lockout, then the same 401 as any other. */
+    const failedLogin = (key: string) =>
+      Effect.andThen(limiter.hit(key, LOCKOUT.failures, LOCKOUT.windowMs), Effect.fail(invalidCredentials))
+
     const login = Effect.fn("Auth.login")(function*(email: string, password: string, userAgent: string | undefined) {
+      // Locked for unknown emails too, so the lockout reveals nothing either.
+      const key = `login-failures:${email.toLowerCase()}`
+      const locked = yield* limiter.exhausted(key, LOCKOUT.failures, LOCKOUT.windowMs)
+      if (Option.isSome(locked)) return yield* rateLimited(locked.value, "failed logins for this email")
       const credentials = yield* repo.findCredentials(email)
       if (Option.isNone(credentials)) {
         yield* passwords.verifyNobody(password)
-        return yield* invalidCredentials
+        return yield* failedLogin(key)
       }
       const user = credentials.value
-      if (!(yield* passwords.verify(user.passwordHash, password))) return yield* invalidCredentials
+      if (!(yield* passwords.verify(user.passwordHash, password))) return yield* failedLogin(key)
+      yield* limiter.reset(key)
       if (user.status !== "active") return yield* new AccountSuspended({ message: "This account is suspended" })
       return yield* tx.withTransaction(issuePair(user, crypto.randomUUID(), null, userAgent?.slice(0, 512) ?? null))
     })

@@ -1,15 +1,48 @@
-import { Effect } from "effect"
+import { Effect, Option } from "effect"
+import { HttpEffect, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { HttpApiBuilder } from "effect/http-api"
 import { Api } from "../Api.ts"
-import { Auth } from "./Auth.ts"
+import { RateLimited } from "../domain/Errors.ts"
+import { RateLimiter } from "../infra/RateLimiter.ts"
+import { Auth, rateLimited } from "./Auth.ts"
 import { CurrentUser } from "./Authentication.ts"
+
+/** API.md's per-address limits, per minute. */
+const perMinute = { register: 5, login: 10, refresh: 20 } as const
 
 export const AuthHttp = HttpApiBuilder.group(Api, "auth", Effect.fn(function*(handlers) {
   const auth = yield* Auth
+  const limiter = yield* RateLimiter
+
+  const setRetryAfter = (error: RateLimited) =>
+    HttpEffect.appendPreResponseHandler((_, response) =>
+      Effect.succeed(HttpServerResponse.setHeader(response, "retry-after", String(error.retry_after_s))))
+
+  /**
+   * Counts the request against its client address; over the limit, a 429 with
+   * `Retry-After`. The address is the socket's peer: behind a proxy, configure
+   * it to pass the client's address through (see the deployment guide).
+   */
+  const limitAddress = (route: keyof typeof perMinute) =>
+    Effect.gen(function*() {
+      const request = yield* HttpServerRequest.HttpServerRequest
+      const address = Option.getOrElse(request.remoteAddress, () => "unknown")
+      const over = yield* limiter.hit(`${route}:${address}`, perMinute[route], 60_000)
+      if (Option.isNone(over)) return
+      const error = rateLimited(over.value, `${route} requests from your address`)
+      yield* setRetryAfter(error)
+      return yield* error
+    })
+
+  /** `Retry-After` on the lockout's 429 as on the per-address ones. */
+  const withRetryAfter = <A, E, R>(self: Effect.Effect<A, E, R>) =>
+    Effect.tapError(self, (error) => error instanceof RateLimited ? setRetryAfter(error) : Effect.void)
+
   return handlers
-    .handle("register", ({ payload }) => auth.register(payload))
-    .handle("login", ({ payload, headers }) => auth.login(payload.email, payload.password, headers["user-agent"]))
-    .handle("refresh", ({ payload }) => auth.refresh(payload.refresh_token))
+    .handle("register", ({ payload }) => Effect.andThen(limitAddress("register"), auth.register(payload)))
+    .handle("login", ({ payload, headers }) =>
+      Effect.andThen(limitAddress("login"), withRetryAfter(auth.login(payload.email, payload.password, headers["user-agent"]))))
+    .handle("refresh", ({ payload }) => Effect.andThen(limitAddress("refresh"), auth.refresh(payload.refresh_token)))
     .handle("logout", ({ payload }) => CurrentUser.use((caller) => auth.logout(caller, payload.refresh_token)))
     .handle("logoutAll", () => CurrentUser.use((caller) => auth.logoutAll(caller)))
     .handle("sessions", () => CurrentUser.use((caller) => auth.sessions(caller)))

@@ -6,6 +6,7 @@ import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { Config, ConfigProvider, Effect, Layer } from "effect"
 import { DomainLive, HttpApp } from "../../src/Http.ts"
 import { JobQueue } from "../../src/infra/JobQueue.ts"
+import { RateLimiter } from "../../src/infra/RateLimiter.ts"
 import { Redis } from "../../src/infra/Redis.ts"
 import { JwtSecret } from "../../src/infra/Secrets.ts"
 import { AccessTokens } from "../../src/users/AccessTokens.ts"
@@ -25,13 +26,26 @@ export const TestJwtSecret = JwtSecret.layer.pipe(
   Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({ JWT_SECRET: TEST_JWT_SECRET })))
 )
 
+/** The rate limiter on the test's `Redis`, off unless a test is about limits (API.md: off "for test suites"). */
+export const TestRateLimiter = (enabled: boolean) =>
+  Layer.fresh(RateLimiter.layer).pipe(
+    Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({
+      RATE_LIMITS_ENABLED: String(enabled),
+      // Counters live 1–15 minutes in the shared test Redis: each run counts apart.
+      REDIS_KEY_PREFIX: `test-${crypto.randomUUID()}`
+    })))
+  )
+
 /**
  * The real routes and domain services on `NodeHttpServer.layerTest`, whose
  * `HttpClient` targets it; needs a database (`TestDatabase`) and `Redis`.
  */
-export const TestApp = HttpApp.pipe(
-  Layer.provide(DomainLive),
-  Layer.provideMerge(NodeHttpServer.layerTest),
-  Layer.provideMerge(AccessTokens.layer),
-  Layer.provideMerge(Layer.mergeAll(JobQueue.layer, TestJwtSecret))
-)
+export const TestAppWith = (options: { readonly rateLimits: boolean }) =>
+  HttpApp.pipe(
+    Layer.provide(DomainLive),
+    Layer.provideMerge(NodeHttpServer.layerTest),
+    Layer.provideMerge(AccessTokens.layer),
+    Layer.provideMerge(Layer.mergeAll(JobQueue.layer, TestJwtSecret, TestRateLimiter(options.rateLimits)))
+  )
+
+export const TestApp = TestAppWith({ rateLimits: false })
