@@ -18,6 +18,7 @@ import { Ops } from "./ops/Ops.ts"
 import { ProvincesHttp } from "./provinces/Http.ts"
 import { Provinces } from "./provinces/Provinces.ts"
 import { AccessTokens } from "./users/AccessTokens.ts"
+import { AdminAccountLive } from "./users/AdminAccount.ts"
 import { Auth } from "./users/Auth.ts"
 import { AuthHttp } from "./users/AuthHttp.ts"
 import { AuthenticationLive } from "./users/AuthenticationLive.ts"
@@ -43,6 +44,7 @@ export const DomainLive = Layer.mergeAll(
   Provinces.layer,
   Users.layer,
   Auth.layer,
+  AdminAccountLive,
   AccessTokens.layer,
   UsersRepo.layer
 )

@@ -67,14 +67,27 @@ describe("main", () => {
     }
   }, 60_000)
 
-  it("runs against the real Postgres and Redis, migrating an empty database", () =>
-    withServiceOnDatabase({ migrated: false, env: { REDIS_URL: redisUrl() } }, async (service) => {
+  it("runs against the real Postgres and Redis, migrating an empty database and creating the configured admin", () =>
+    withServiceOnDatabase({
+      migrated: false,
+      env: { REDIS_URL: redisUrl(), ADMIN_EMAIL: "ops@maplehustle.ca", ADMIN_PASSWORD: "Secret-Admin-Pass-1" }
+    }, async (service) => {
       const ready = await readyBody(service.port, 20_000)
       assert.strictEqual(ready.status, "ready")
       assert.strictEqual(ready.checks.database.backend, "postgres")
       assert.strictEqual(ready.checks.cache.backend, "redis")
       assert.match(service.output().stdout, /applied \d+ migration/)
-      assert.notMatch(service.output().stdout, /password|root@/)
+      assert.match(service.output().stdout, /created the admin account ops@maplehustle\.ca/)
+      const login = await fetch(`http://127.0.0.1:${service.port}/auth/login`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ email: "ops@maplehustle.ca", password: "Secret-Admin-Pass-1" })
+      })
+      assert.strictEqual(login.status, 200)
+      const { access_token } = await login.json() as { access_token: string }
+      const me = await fetch(`http://127.0.0.1:${service.port}/users/me`, { headers: { authorization: `Bearer ${access_token}` } })
+      assert.strictEqual((await me.json() as { role: string }).role, "admin")
+      assert.notMatch(service.output().stdout, /password|root@|Secret-Admin/)
     }), 60_000)
 
   it("npm run worker: a workers-only process runs jobs and listens on no port", () =>
