@@ -13,6 +13,8 @@ import { Api } from "./Api.ts"
 import { Health } from "./health/Health.ts"
 import { SystemHttp } from "./health/Http.ts"
 import { HttpEdgeLive } from "./infra/HttpEdge.ts"
+import { ServicesHttp } from "./listings/Http.ts"
+import { Services } from "./listings/Services.ts"
 import { OpsHttp } from "./ops/Http.ts"
 import { Ops } from "./ops/Ops.ts"
 import { ProvincesHttp } from "./provinces/Http.ts"
@@ -28,7 +30,7 @@ import { UsersRepo } from "./users/UsersRepo.ts"
 
 const Routes = Layer.mergeAll(
   HttpApiBuilder.layer(Api, { openapiPath: "/openapi.json" }).pipe(
-    Layer.provide([SystemHttp, AuthHttp, UsersHttp, ProvincesHttp, OpsHttp]),
+    Layer.provide([SystemHttp, AuthHttp, UsersHttp, ProvincesHttp, ServicesHttp, OpsHttp]),
     Layer.provide(AuthenticationLive)
   ),
   HttpApiSwagger.layer(Api, { path: "/docs" }),
@@ -42,6 +44,7 @@ export const DomainLive = Layer.mergeAll(
   Health.layer,
   Ops.layer,
   Provinces.layer,
+  Services.layer,
   Users.layer,
   Auth.layer,
   AdminAccountLive,

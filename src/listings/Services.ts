@@ -1,0 +1,121 @@
+/**
+ * Services that providers offer: rules of who may create and change them,
+ * the rate rules of API.md, soft delete, and the public view with the
+ * provider's public profile embedded.
+ */
+import { Context, Effect, Layer, Option, Schema } from "effect"
+import { BadRequest, Forbidden, NotFound } from "../domain/Errors.ts"
+import { decodeCursor, DEFAULT_LIMIT, toPage } from "../domain/Page.ts"
+import type { UserId } from "../domain/User.ts"
+import type { Caller } from "../users/Authentication.ts"
+import { rating } from "../users/Users.ts"
+import type { NewService, ServiceChanges, ServiceId, ServiceType, ServiceView } from "./Api.ts"
+import { type ServiceRow, ServicesRepo } from "./ServicesRepo.ts"
+
+export const serviceView = (row: ServiceRow): ServiceView => ({
+  id: row.id,
+  provider_id: row.providerId,
+  type: row.type,
+  title: row.title,
+  description: row.description,
+  terms: row.terms,
+  hourly_rate: row.hourlyRate,
+  daily_rate: row.dailyRate,
+  is_featured: row.isFeatured,
+  status: row.status,
+  created_at: row.createdAt.toISOString(),
+  updated_at: row.updatedAt.toISOString(),
+  provider: {
+    id: row.providerId,
+    name: row.providerName,
+    role: row.providerRole,
+    city: row.providerCity,
+    province_code: row.providerProvinceCode,
+    rating: rating(row.providerRatingSum, row.providerRatingCount)
+  }
+})
+
+const Cursor = Schema.Tuple([Schema.String, Schema.String.check(Schema.isUUID())])
+const needsRate = new BadRequest({ message: "A service needs at least one of hourly_rate and daily_rate" })
+
+export class Services extends Context.Service<Services>()("maplehustle/listings/Services", {
+  make: Effect.gen(function*() {
+    const repo = yield* ServicesRepo
+    const notFound = (id: ServiceId) => new NotFound({ message: `No service ${id}` })
+
+    const get = Effect.fn("Services.get")(function*(id: ServiceId) {
+      const row = yield* repo.findById(id)
+      if (Option.isNone(row)) return yield* notFound(id)
+      return serviceView(row.value)
+    })
+
+    const create = Effect.fn("Services.create")(function*(caller: Caller, input: NewService) {
+      if (caller.role !== "provider") return yield* new Forbidden({ message: "Only providers offer services" })
+      if (input.hourly_rate === undefined && input.daily_rate === undefined) return yield* needsRate
+      const id = yield* repo.insert(caller.id, {
+        type: input.type,
+        title: input.title,
+        description: input.description,
+        terms: input.terms ?? null,
+        hourlyRate: input.hourly_rate ?? null,
+        dailyRate: input.daily_rate ?? null,
+        isFeatured: input.is_featured ?? false
+      })
+      return yield* Effect.orDie(get(id))
+    })
+
+    /** The service, if `caller` owns it: another user gets 403, a missing service 404. */
+    const owned = (caller: Caller, id: ServiceId) =>
+      Effect.gen(function*() {
+        const row = yield* repo.findById(id)
+        if (Option.isNone(row)) return yield* notFound(id)
+        if (row.value.providerId !== caller.id) return yield* new Forbidden({ message: "Only the provider who offers this service may change it" })
+        return row.value
+      })
+
+    const update = Effect.fn("Services.update")(function*(caller: Caller, id: ServiceId, changes: ServiceChanges) {
+      const fields = {
+        type: changes.type,
+        title: changes.title,
+        description: changes.description,
+        terms: changes.terms,
+        hourlyRate: changes.hourly_rate,
+        dailyRate: changes.daily_rate,
+        isFeatured: changes.is_featured,
+        status: changes.status
+      }
+      if (Object.values(fields).every((value) => value === undefined)) {
+        return yield* new BadRequest({ message: "Provide at least one field to change" })
+      }
+      const current = yield* owned(caller, id)
+      const hourly = fields.hourlyRate === undefined ? current.hourlyRate : fields.hourlyRate
+      const daily = fields.dailyRate === undefined ? current.dailyRate : fields.dailyRate
+      if (hourly === null && daily === null) return yield* needsRate
+      if (!(yield* repo.update(id, fields))) return yield* notFound(id)
+      return yield* get(id)
+    })
+
+    const remove = Effect.fn("Services.remove")(function*(caller: Caller, id: ServiceId) {
+      yield* owned(caller, id)
+      if (!(yield* repo.softDelete(id))) return yield* notFound(id)
+    })
+
+    const list = Effect.fn("Services.list")(function*(query: {
+      readonly type?: ServiceType | undefined
+      readonly provider_id?: UserId | undefined
+      readonly featured?: boolean | undefined
+      readonly limit?: number | undefined
+      readonly cursor?: string | undefined
+    }) {
+      const limit = query.limit ?? DEFAULT_LIMIT
+      const after = yield* decodeCursor(query.cursor, Cursor)
+      const rows = yield* repo.list({ type: query.type, providerId: query.provider_id, featured: query.featured, after, limit })
+      return toPage(rows, limit, serviceView, (row) => [row.createdAtKey, row.id])
+    })
+
+    return { get, create, update, remove, list }
+  })
+}) {
+  static readonly layerNoDeps = Layer.effect(this, this.make)
+  static readonly layer = this.layerNoDeps.pipe(Layer.provide(ServicesRepo.layer))
+}

@@ -1,0 +1,106 @@
+/**
+ * SQL of `services`. Every read joins the provider's public fields, so a
+ * service and its provider cost one statement; deleted services and services
+ * of deleted providers are invisible.
+ */
+import { Context, Effect, Layer, Option } from "effect"
+import { SqlClient } from "effect/sql/SqlClient"
+import type { Role, UserId } from "../domain/User.ts"
+import type { ServiceId, ServiceType } from "./Api.ts"
+
+export interface ServiceRow {
+  readonly id: ServiceId
+  readonly providerId: UserId
+  readonly type: ServiceType
+  readonly title: string
+  readonly description: string
+  readonly terms: string | null
+  readonly hourlyRate: string | null
+  readonly dailyRate: string | null
+  readonly isFeatured: boolean
+  readonly status: "active" | "inactive"
+  readonly createdAt: Date
+  /** `created_at` to the microsecond, for keyset cursors (a `Date` keeps only milliseconds). */
+  readonly createdAtKey: string
+  readonly updatedAt: Date
+  readonly providerName: string
+  readonly providerRole: Role
+  readonly providerCity: string | null
+  readonly providerProvinceCode: string | null
+  readonly providerRatingSum: number
+  readonly providerRatingCount: number
+}
+
+export interface ServiceFields {
+  readonly type?: ServiceType | undefined
+  readonly title?: string | undefined
+  readonly description?: string | undefined
+  readonly terms?: string | null | undefined
+  readonly hourlyRate?: string | null | undefined
+  readonly dailyRate?: string | null | undefined
+  readonly isFeatured?: boolean | undefined
+  readonly status?: "active" | "inactive" | undefined
+}
+
+export class ServicesRepo extends Context.Service<ServicesRepo>()("maplehustle/listings/ServicesRepo", {
+  make: Effect.gen(function*() {
+    const sql = yield* SqlClient
+
+    const select = sql`
+      SELECT s.id, s.provider_id, s.type, s.title, s.description, s.terms, s.hourly_rate::text AS hourly_rate,
+             s.daily_rate::text AS daily_rate, s.is_featured, s.status, s.created_at, s.created_at::text AS created_at_key,
+             s.updated_at,
+             u.name AS provider_name, u.role AS provider_role, u.city AS provider_city,
+             u.province_code AS provider_province_code, u.rating_sum AS provider_rating_sum,
+             u.rating_count AS provider_rating_count
+      FROM services s JOIN users u ON u.id = s.provider_id AND u.deleted_at IS NULL`
+
+    const findById = Effect.fn("ServicesRepo.findById")(function*(id: ServiceId) {
+      const rows = yield* sql<ServiceRow>`${select} WHERE s.id = ${id} AND s.deleted_at IS NULL`
+      return Option.fromNullishOr(rows[0])
+    }, Effect.orDie)
+
+    const insert = Effect.fn("ServicesRepo.insert")(function*(providerId: UserId, fields: ServiceFields) {
+      const inserted = yield* sql<{ id: ServiceId }>`
+        INSERT INTO services ${sql.insert({ providerId, ...fields })} RETURNING id`
+      return inserted[0]!.id
+    }, Effect.orDie)
+
+    /** Applies `fields` to a live service; false when there is none. */
+    const update = Effect.fn("ServicesRepo.update")(function*(id: ServiceId, fields: ServiceFields) {
+      const set = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined))
+      const rows = yield* sql`UPDATE services SET ${sql.update(set)} WHERE id = ${id} AND deleted_at IS NULL RETURNING id`
+      return rows.length > 0
+    }, Effect.orDie)
+
+    const softDelete = Effect.fn("ServicesRepo.softDelete")(function*(id: ServiceId) {
+      const rows = yield* sql`UPDATE services SET deleted_at = now() WHERE id = ${id} AND deleted_at IS NULL RETURNING id`
+      return rows.length > 0
+    }, Effect.orDie)
+
+    /** Active services newest first, after the keyset `after`, `limit + 1` rows (the extra says a page follows). */
+    const list = Effect.fn("ServicesRepo.list")(function*(filter: {
+      readonly type?: ServiceType | undefined
+      readonly providerId?: UserId | undefined
+      readonly featured?: boolean | undefined
+      readonly after: Option.Option<readonly [string, string]>
+      readonly limit: number
+    }) {
+      return yield* sql<ServiceRow>`${select}
+        WHERE s.deleted_at IS NULL AND s.status = 'active'
+          AND ${filter.type === undefined ? sql`true` : sql`s.type = ${filter.type}`}
+          AND ${filter.providerId === undefined ? sql`true` : sql`s.provider_id = ${filter.providerId}`}
+          AND ${filter.featured === undefined ? sql`true` : sql`s.is_featured = ${filter.featured}`}
+          AND ${Option.match(filter.after, {
+            onNone: () => sql`true`,
+            onSome: ([at, id]) => sql`(s.created_at, s.id) < (${at}::timestamptz, ${id}::uuid)`
+          })}
+        ORDER BY s.created_at DESC, s.id DESC
+        LIMIT ${filter.limit + 1}`
+    }, Effect.orDie)
+
+    return { findById, insert, update, softDelete, list }
+  })
+}) {
+  static readonly layer = Layer.effect(this, this.make)
+}
