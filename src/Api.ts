@@ -6,6 +6,7 @@ import { HttpApi, OpenApi } from "effect/http-api"
 import pkg from "../package.json" with { type: "json" }
 import { SystemApi } from "./health/Api.ts"
 import { ServicesApi } from "./listings/Api.ts"
+import { AvailabilityApi } from "./listings/AvailabilityApi.ts"
 import { OpsApi } from "./ops/Api.ts"
 import { ProvincesApi } from "./provinces/Api.ts"
 import { AuthApi, UsersApi } from "./users/Api.ts"
@@ -16,6 +17,7 @@ export class Api extends HttpApi.make("maplehustle")
   .add(UsersApi)
   .add(ProvincesApi)
   .add(ServicesApi)
+  .add(AvailabilityApi)
   .add(OpsApi)
   // A 400 names every offending field of a body or query, not only the first.
   .annotate(HttpApi.PayloadParseOptions, { errors: "all" })

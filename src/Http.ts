@@ -13,6 +13,8 @@ import { Api } from "./Api.ts"
 import { Health } from "./health/Health.ts"
 import { SystemHttp } from "./health/Http.ts"
 import { HttpEdgeLive } from "./infra/HttpEdge.ts"
+import { Availability } from "./listings/Availability.ts"
+import { AvailabilityHttp } from "./listings/AvailabilityHttp.ts"
 import { ServicesHttp } from "./listings/Http.ts"
 import { Services } from "./listings/Services.ts"
 import { OpsHttp } from "./ops/Http.ts"
@@ -30,7 +32,7 @@ import { UsersRepo } from "./users/UsersRepo.ts"
 
 const Routes = Layer.mergeAll(
   HttpApiBuilder.layer(Api, { openapiPath: "/openapi.json" }).pipe(
-    Layer.provide([SystemHttp, AuthHttp, UsersHttp, ProvincesHttp, ServicesHttp, OpsHttp]),
+    Layer.provide([SystemHttp, AuthHttp, UsersHttp, ProvincesHttp, ServicesHttp, AvailabilityHttp, OpsHttp]),
     Layer.provide(AuthenticationLive)
   ),
   HttpApiSwagger.layer(Api, { path: "/docs" }),
@@ -45,6 +47,7 @@ export const DomainLive = Layer.mergeAll(
   Ops.layer,
   Provinces.layer,
   Services.layer,
+  Availability.layer,
   Users.layer,
   Auth.layer,
   AdminAccountLive,
