@@ -5,6 +5,7 @@
 import { HttpApi, OpenApi } from "effect/http-api"
 import pkg from "../package.json" with { type: "json" }
 import { SystemApi } from "./health/Api.ts"
+import { ItemsApi } from "./items/Api.ts"
 import { ServicesApi } from "./listings/Api.ts"
 import { AvailabilityApi } from "./listings/AvailabilityApi.ts"
 import { OpsApi } from "./ops/Api.ts"
@@ -18,6 +19,7 @@ export class Api extends HttpApi.make("maplehustle")
   .add(ProvincesApi)
   .add(ServicesApi)
   .add(AvailabilityApi)
+  .add(ItemsApi)
   .add(OpsApi)
   // A 400 names every offending field of a body or query, not only the first.
   .annotate(HttpApi.PayloadParseOptions, { errors: "all" })

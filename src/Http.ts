@@ -13,6 +13,8 @@ import { Api } from "./Api.ts"
 import { Health } from "./health/Health.ts"
 import { SystemHttp } from "./health/Http.ts"
 import { HttpEdgeLive } from "./infra/HttpEdge.ts"
+import { ItemsHttp } from "./items/Http.ts"
+import { Items } from "./items/Items.ts"
 import { Availability } from "./listings/Availability.ts"
 import { AvailabilityHttp } from "./listings/AvailabilityHttp.ts"
 import { ServicesHttp } from "./listings/Http.ts"
@@ -32,7 +34,7 @@ import { UsersRepo } from "./users/UsersRepo.ts"
 
 const Routes = Layer.mergeAll(
   HttpApiBuilder.layer(Api, { openapiPath: "/openapi.json" }).pipe(
-    Layer.provide([SystemHttp, AuthHttp, UsersHttp, ProvincesHttp, ServicesHttp, AvailabilityHttp, OpsHttp]),
+    Layer.provide([SystemHttp, AuthHttp, UsersHttp, ProvincesHttp, ServicesHttp, AvailabilityHttp, ItemsHttp, OpsHttp]),
     Layer.provide(AuthenticationLive)
   ),
   HttpApiSwagger.layer(Api, { path: "/docs" }),
@@ -48,6 +50,7 @@ export const DomainLive = Layer.mergeAll(
   Provinces.layer,
   Services.layer,
   Availability.layer,
+  Items.layer,
   Users.layer,
   Auth.layer,
   AdminAccountLive,
