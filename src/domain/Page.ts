@@ -44,3 +44,6 @@ export const toPage = <A, B>(rows: ReadonlyArray<A>, limit: number, view: (row: 
     next_cursor: rows.length > limit && last !== undefined ? encodeCursor(key(last)) : null
   }
 }
+
+/** The cursor of lists ordered newest first: `created_at` to the microsecond (as text) and the id. */
+export const NewestFirstCursor = Schema.Tuple([Schema.String, Schema.String.check(Schema.isUUID())])

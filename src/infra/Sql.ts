@@ -205,3 +205,10 @@ export const violation = (error: SqlError): { readonly code: string | undefined;
       : undefined
   return { code: field("code"), constraint: field("constraint") }
 }
+
+/** Keyset condition for a list ordered `created_at DESC, id DESC`: rows after the cursor's `[created_at, id]`. */
+export const olderThan = (sql: SqlClient, table: string, after: Option.Option<readonly [string, string]>) =>
+  Option.match(after, {
+    onNone: () => sql`true`,
+    onSome: ([at, id]) => sql`(${sql(table)}.created_at, ${sql(table)}.id) < (${at}::timestamptz, ${id}::uuid)`
+  })

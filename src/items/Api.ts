@@ -1,6 +1,7 @@
-import { Schema, SchemaGetter } from "effect"
+import { Schema } from "effect"
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
 import { BadRequest, Forbidden, NotFound } from "../domain/Errors.ts"
+import { Amount } from "../domain/Money.ts"
 import { Page, PageQuery } from "../domain/Page.ts"
 import { UserId } from "../domain/User.ts"
 import { Authentication } from "../users/Authentication.ts"
@@ -10,22 +11,8 @@ export type ItemId = typeof ItemId.Type
 export const CategoryId = Schema.String.check(Schema.isUUID()).pipe(Schema.brand("CategoryId"))
 export type CategoryId = typeof CategoryId.Type
 
-/** A price as a decimal string or number, 0–100000 with at most two decimals; decodes to `"30.00"`. */
-export const Price = Schema.Union([Schema.String, Schema.Number]).pipe(
-  Schema.decodeTo(
-    Schema.String.check(
-      Schema.isPattern(/^\d{1,6}\.\d{2}$/, { message: "a decimal amount with at most two decimals, at most 100000" }),
-      Schema.makeFilter((s: string) => Number(s) <= 100_000 || "at most 100000")
-    ),
-    {
-      decode: SchemaGetter.transform((v: string | number) => {
-        const text = String(v).trim()
-        return /^\d+(\.\d{1,2})?$/.test(text) ? Number(text).toFixed(2) : text
-      }),
-      encode: SchemaGetter.transform((s: string) => s)
-    }
-  )
-)
+/** 0–100000, two decimals. */
+export const Price = Amount(100_000)
 
 const Name = Schema.Trim.pipe(Schema.check(
   Schema.isMinLength(2, { message: "at least 2 characters" }),

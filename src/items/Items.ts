@@ -3,9 +3,9 @@
  * sell items (stock, price, tags), everyone reads. Orders and stock
  * reservation are the transactional core's.
  */
-import { Context, Effect, Layer, Option, Schema } from "effect"
+import { Context, Effect, Layer, Option } from "effect"
 import { BadRequest, Forbidden, NotFound } from "../domain/Errors.ts"
-import { decodeCursor, DEFAULT_LIMIT, toPage } from "../domain/Page.ts"
+import { decodeCursor, DEFAULT_LIMIT, NewestFirstCursor, toPage } from "../domain/Page.ts"
 import type { UserId } from "../domain/User.ts"
 import { Transactions } from "../infra/Sql.ts"
 import type { Caller } from "../users/Authentication.ts"
@@ -39,7 +39,6 @@ const distinctTags = (tags: ReadonlyArray<string>) => {
   return tags.filter((tag) => !seen.has(tag.toLowerCase()) && seen.add(tag.toLowerCase()) !== undefined)
 }
 
-const Cursor = Schema.Tuple([Schema.String, Schema.String.check(Schema.isUUID())])
 
 export class Items extends Context.Service<Items>()("maplehustle/items/Items", {
   make: Effect.gen(function*() {
@@ -119,7 +118,7 @@ export class Items extends Context.Service<Items>()("maplehustle/items/Items", {
       readonly cursor?: string | undefined
     }) {
       const limit = query.limit ?? DEFAULT_LIMIT
-      const after = yield* decodeCursor(query.cursor, Cursor)
+      const after = yield* decodeCursor(query.cursor, NewestFirstCursor)
       const rows = yield* repo.list({ categoryId: query.category_id, providerId: query.provider_id, after, limit })
       return toPage(rows, limit, itemView, (row) => [row.createdAtKey, row.id])
     })

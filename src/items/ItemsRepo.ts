@@ -4,6 +4,7 @@
  */
 import { Context, Effect, Layer, Option } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
+import { olderThan } from "../infra/Sql.ts"
 import type { UserId } from "../domain/User.ts"
 import type { CategoryId, ItemId } from "./Api.ts"
 
@@ -112,10 +113,7 @@ export class ItemsRepo extends Context.Service<ItemsRepo>()("maplehustle/items/I
         WHERE i.deleted_at IS NULL
           AND ${filter.categoryId === undefined ? sql`true` : sql`i.category_id = ${filter.categoryId}`}
           AND ${filter.providerId === undefined ? sql`true` : sql`i.provider_id = ${filter.providerId}`}
-          AND ${Option.match(filter.after, {
-            onNone: () => sql`true`,
-            onSome: ([at, id]) => sql`(i.created_at, i.id) < (${at}::timestamptz, ${id}::uuid)`
-          })}
+          AND ${olderThan(sql, "i", filter.after)}
         ORDER BY i.created_at DESC, i.id DESC
         LIMIT ${filter.limit + 1}`
     }, Effect.orDie)

@@ -1,6 +1,7 @@
 import { Schema, SchemaGetter } from "effect"
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
 import { BadRequest, Forbidden, NotFound } from "../domain/Errors.ts"
+import { Amount } from "../domain/Money.ts"
 import { Page, PageQuery } from "../domain/Page.ts"
 import { UserId } from "../domain/User.ts"
 import { Authentication } from "../users/Authentication.ts"
@@ -13,25 +14,8 @@ export const ServiceStatus = Schema.Literals(["active", "inactive"])
 export const ServiceId = Schema.String.check(Schema.isUUID()).pipe(Schema.brand("ServiceId"))
 export type ServiceId = typeof ServiceId.Type
 
-/** A rate as a decimal string or number with at most two decimals within `[0, max]`; decodes to `"25.00"`. */
-const rate = (max: number) =>
-  Schema.Union([Schema.String, Schema.Number]).pipe(
-    Schema.decodeTo(
-      Schema.String.check(
-        Schema.isPattern(/^\d{1,4}\.\d{2}$/, { message: `a decimal amount with at most two decimals, at most ${max}` }),
-        Schema.makeFilter((s: string) => Number(s) <= max || `at most ${max}`)
-      ),
-      {
-        decode: SchemaGetter.transform((v: string | number) => {
-          const text = String(v).trim()
-          return /^\d+(\.\d{1,2})?$/.test(text) ? Number(text).toFixed(2) : text
-        }),
-        encode: SchemaGetter.transform((s: string) => s)
-      }
-    )
-  )
-export const HourlyRate = rate(1000)
-export const DailyRate = rate(5000)
+export const HourlyRate = Amount(1000)
+export const DailyRate = Amount(5000)
 
 const Title = Schema.Trim.pipe(Schema.check(
   Schema.isMinLength(3, { message: "at least 3 characters" }),

@@ -3,9 +3,9 @@
  * the rate rules of API.md, soft delete, and the public view with the
  * provider's public profile embedded.
  */
-import { Context, Effect, Layer, Option, Schema } from "effect"
+import { Context, Effect, Layer, Option } from "effect"
 import { BadRequest, Forbidden, NotFound } from "../domain/Errors.ts"
-import { decodeCursor, DEFAULT_LIMIT, toPage } from "../domain/Page.ts"
+import { decodeCursor, DEFAULT_LIMIT, NewestFirstCursor, toPage } from "../domain/Page.ts"
 import type { UserId } from "../domain/User.ts"
 import type { Caller } from "../users/Authentication.ts"
 import { rating } from "../users/Users.ts"
@@ -35,7 +35,6 @@ export const serviceView = (row: ServiceRow): ServiceView => ({
   }
 })
 
-const Cursor = Schema.Tuple([Schema.String, Schema.String.check(Schema.isUUID())])
 const needsRate = new BadRequest({ message: "A service needs at least one of hourly_rate and daily_rate" })
 
 export class Services extends Context.Service<Services>()("maplehustle/listings/Services", {
@@ -108,7 +107,7 @@ export class Services extends Context.Service<Services>()("maplehustle/listings/
       readonly cursor?: string | undefined
     }) {
       const limit = query.limit ?? DEFAULT_LIMIT
-      const after = yield* decodeCursor(query.cursor, Cursor)
+      const after = yield* decodeCursor(query.cursor, NewestFirstCursor)
       const rows = yield* repo.list({ type: query.type, providerId: query.provider_id, featured: query.featured, after, limit })
       return toPage(rows, limit, serviceView, (row) => [row.createdAtKey, row.id])
     })

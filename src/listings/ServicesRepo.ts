@@ -5,6 +5,7 @@
  */
 import { Context, Effect, Layer, Option } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
+import { olderThan } from "../infra/Sql.ts"
 import type { Role, UserId } from "../domain/User.ts"
 import type { ServiceId, ServiceType } from "./Api.ts"
 
@@ -91,10 +92,7 @@ export class ServicesRepo extends Context.Service<ServicesRepo>()("maplehustle/l
           AND ${filter.type === undefined ? sql`true` : sql`s.type = ${filter.type}`}
           AND ${filter.providerId === undefined ? sql`true` : sql`s.provider_id = ${filter.providerId}`}
           AND ${filter.featured === undefined ? sql`true` : sql`s.is_featured = ${filter.featured}`}
-          AND ${Option.match(filter.after, {
-            onNone: () => sql`true`,
-            onSome: ([at, id]) => sql`(s.created_at, s.id) < (${at}::timestamptz, ${id}::uuid)`
-          })}
+          AND ${olderThan(sql, "s", filter.after)}
         ORDER BY s.created_at DESC, s.id DESC
         LIMIT ${filter.limit + 1}`
     }, Effect.orDie)
