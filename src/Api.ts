@@ -10,6 +10,7 @@ import { ServicesApi } from "./listings/Api.ts"
 import { AvailabilityApi } from "./listings/AvailabilityApi.ts"
 import { OpsApi } from "./ops/Api.ts"
 import { ProvincesApi } from "./provinces/Api.ts"
+import { SearchApi } from "./search/Api.ts"
 import { AuthApi, UsersApi } from "./users/Api.ts"
 
 export class Api extends HttpApi.make("maplehustle")
@@ -20,6 +21,7 @@ export class Api extends HttpApi.make("maplehustle")
   .add(ServicesApi)
   .add(AvailabilityApi)
   .add(ItemsApi)
+  .add(SearchApi)
   .add(OpsApi)
   // A 400 names every offending field of a body or query, not only the first.
   .annotate(HttpApi.PayloadParseOptions, { errors: "all" })

@@ -23,6 +23,7 @@ import { OpsHttp } from "./ops/Http.ts"
 import { Ops } from "./ops/Ops.ts"
 import { ProvincesHttp } from "./provinces/Http.ts"
 import { Provinces } from "./provinces/Provinces.ts"
+import { SearchHttp } from "./search/Http.ts"
 import { AccessTokens } from "./users/AccessTokens.ts"
 import { AdminAccountLive } from "./users/AdminAccount.ts"
 import { Auth } from "./users/Auth.ts"
@@ -34,7 +35,7 @@ import { UsersRepo } from "./users/UsersRepo.ts"
 
 const Routes = Layer.mergeAll(
   HttpApiBuilder.layer(Api, { openapiPath: "/openapi.json" }).pipe(
-    Layer.provide([SystemHttp, AuthHttp, UsersHttp, ProvincesHttp, ServicesHttp, AvailabilityHttp, ItemsHttp, OpsHttp]),
+    Layer.provide([SystemHttp, AuthHttp, UsersHttp, ProvincesHttp, ServicesHttp, AvailabilityHttp, ItemsHttp, SearchHttp, OpsHttp]),
     Layer.provide(AuthenticationLive)
   ),
   HttpApiSwagger.layer(Api, { path: "/docs" }),

@@ -112,7 +112,39 @@ export class Services extends Context.Service<Services>()("maplehustle/listings/
       return toPage(rows, limit, serviceView, (row) => [row.createdAtKey, row.id])
     })
 
-    return { get, create, update, remove, list }
+    /** `GET /search/services`: relevance by default with a query, newest without. */
+    const search = Effect.fn("Services.search")(function*(query: {
+      readonly q?: string | undefined
+      readonly type?: ServiceType | undefined
+      readonly min_rate?: string | undefined
+      readonly max_rate?: string | undefined
+      readonly province?: string | undefined
+      readonly city?: string | undefined
+      readonly featured?: boolean | undefined
+      readonly sort?: "relevance" | "newest" | "rate_asc" | "rate_desc" | "rating" | undefined
+      readonly limit?: number | undefined
+      readonly cursor?: string | undefined
+    }) {
+      const limit = query.limit ?? DEFAULT_LIMIT
+      const after = yield* decodeCursor(query.cursor, NewestFirstCursor)
+      const requested = query.sort ?? (query.q === undefined ? "newest" : "relevance")
+      const sort = requested === "relevance" && query.q === undefined ? "newest" : requested
+      const rows = yield* repo.search({
+        q: query.q,
+        type: query.type,
+        minRate: query.min_rate,
+        maxRate: query.max_rate,
+        province: query.province,
+        city: query.city,
+        featured: query.featured,
+        sort,
+        after,
+        limit
+      })
+      return toPage(rows, limit, serviceView, (row) => [row.sortKey, row.id])
+    })
+
+    return { get, create, update, remove, list, search }
   })
 }) {
   static readonly layerNoDeps = Layer.effect(this, this.make)

@@ -43,18 +43,31 @@ export interface ServiceFields {
   readonly status?: "active" | "inactive" | undefined
 }
 
+export interface ServiceSearchFilter {
+  readonly q?: string | undefined
+  readonly type?: ServiceType | undefined
+  readonly minRate?: string | undefined
+  readonly maxRate?: string | undefined
+  readonly province?: string | undefined
+  readonly city?: string | undefined
+  readonly featured?: boolean | undefined
+  readonly sort: "relevance" | "newest" | "rate_asc" | "rate_desc" | "rating"
+  readonly after: Option.Option<readonly [string, string]>
+  readonly limit: number
+}
+
 export class ServicesRepo extends Context.Service<ServicesRepo>()("maplehustle/listings/ServicesRepo", {
   make: Effect.gen(function*() {
     const sql = yield* SqlClient
 
-    const select = sql`
-      SELECT s.id, s.provider_id, s.type, s.title, s.description, s.terms, s.hourly_rate::text AS hourly_rate,
+    const columns = sql`
+      s.id, s.provider_id, s.type, s.title, s.description, s.terms, s.hourly_rate::text AS hourly_rate,
              s.daily_rate::text AS daily_rate, s.is_featured, s.status, s.created_at, s.created_at::text AS created_at_key,
              s.updated_at,
              u.name AS provider_name, u.role AS provider_role, u.city AS provider_city,
              u.province_code AS provider_province_code, u.rating_sum AS provider_rating_sum,
-             u.rating_count AS provider_rating_count
-      FROM services s JOIN users u ON u.id = s.provider_id AND u.deleted_at IS NULL`
+             u.rating_count AS provider_rating_count`
+    const select = sql`SELECT ${columns} FROM services s JOIN users u ON u.id = s.provider_id AND u.deleted_at IS NULL`
 
     const findById = Effect.fn("ServicesRepo.findById")(function*(id: ServiceId) {
       const rows = yield* sql<ServiceRow>`${select} WHERE s.id = ${id} AND s.deleted_at IS NULL`
@@ -97,7 +110,55 @@ export class ServicesRepo extends Context.Service<ServicesRepo>()("maplehustle/l
         LIMIT ${filter.limit + 1}`
     }, Effect.orDie)
 
-    return { findById, insert, update, softDelete, list }
+    /**
+     * Full-text search over active services with free filters, ordered by
+     * `sort` and then id, in keyset pages: `after` is the last row's
+     * `[sortKey, id]`. User text only ever reaches Postgres as a parameter.
+     */
+    const search = Effect.fn("ServicesRepo.search")(function*(filter: ServiceSearchFilter) {
+      const query = filter.q === undefined ? undefined : sql`websearch_to_tsquery('english', ${filter.q})`
+      const order = (() => {
+        switch (filter.sort) {
+          case "relevance":
+            return { key: query === undefined ? sql`0::real` : sql`ts_rank_cd(s.search, ${query})`, cast: sql`real`, desc: true }
+          case "newest":
+            return { key: sql`s.created_at`, cast: sql`timestamptz`, desc: true }
+          case "rate_asc":
+            return { key: sql`COALESCE(s.hourly_rate, 1000000)`, cast: sql`numeric`, desc: false }
+          case "rate_desc":
+            return { key: sql`COALESCE(s.hourly_rate, -1)`, cast: sql`numeric`, desc: true }
+          case "rating":
+            return {
+              key: sql`CASE WHEN u.rating_count = 0 THEN -1 ELSE u.rating_sum::numeric / u.rating_count END`,
+              cast: sql`numeric`,
+              desc: true
+            }
+        }
+      })()
+      const direction = order.desc ? sql`DESC` : sql`ASC`
+      return yield* sql<ServiceRow & { sortKey: string }>`
+        SELECT ${columns}, ${order.key}::text AS sort_key
+        FROM services s JOIN users u ON u.id = s.provider_id AND u.deleted_at IS NULL
+        WHERE s.deleted_at IS NULL AND s.status = 'active'
+          AND ${query === undefined ? sql`true` : sql`s.search @@ ${query}`}
+          AND ${filter.type === undefined ? sql`true` : sql`s.type = ${filter.type}`}
+          AND ${filter.minRate === undefined ? sql`true` : sql`s.hourly_rate >= ${filter.minRate}::numeric`}
+          AND ${filter.maxRate === undefined ? sql`true` : sql`s.hourly_rate <= ${filter.maxRate}::numeric`}
+          AND ${filter.province === undefined ? sql`true` : sql`u.province_code = ${filter.province}`}
+          AND ${filter.city === undefined ? sql`true` : sql`lower(u.city) = lower(${filter.city})`}
+          AND ${filter.featured === undefined ? sql`true` : sql`s.is_featured = ${filter.featured}`}
+          AND ${Option.match(filter.after, {
+            onNone: () => sql`true`,
+            onSome: ([key, id]) =>
+              order.desc
+                ? sql`(${order.key}, s.id) < (${key}::${order.cast}, ${id}::uuid)`
+                : sql`(${order.key}, s.id) > (${key}::${order.cast}, ${id}::uuid)`
+          })}
+        ORDER BY ${order.key} ${direction}, s.id ${direction}
+        LIMIT ${filter.limit + 1}`
+    }, Effect.orDie)
+
+    return { findById, insert, update, softDelete, list, search }
   })
 }) {
   static readonly layer = Layer.effect(this, this.make)

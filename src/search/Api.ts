@@ -1,0 +1,43 @@
+import { Schema, SchemaGetter } from "effect"
+import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "effect/http-api"
+import { BadRequest } from "../domain/Errors.ts"
+import { Amount } from "../domain/Money.ts"
+import { Page, PageQuery } from "../domain/Page.ts"
+import { City, ProvinceCode } from "../domain/User.ts"
+import { ServiceType, ServiceView } from "../listings/Api.ts"
+
+export const ServiceSort = Schema.Literals(["relevance", "newest", "rate_asc", "rate_desc", "rating"])
+export type ServiceSort = typeof ServiceSort.Type
+
+const BooleanFromString = Schema.Literals(["true", "false"]).pipe(
+  Schema.decodeTo(Schema.Boolean, {
+    decode: SchemaGetter.transform((s: "true" | "false") => s === "true"),
+    encode: SchemaGetter.transform((b: boolean) => b ? "true" as const : "false" as const)
+  })
+)
+
+export const ServiceSearch = {
+  q: Schema.optional(Schema.Trim.check(Schema.isMinLength(1), Schema.isMaxLength(200))),
+  type: Schema.optional(ServiceType),
+  min_rate: Schema.optional(Amount(1000)),
+  max_rate: Schema.optional(Amount(1000)),
+  province: Schema.optional(ProvinceCode),
+  city: Schema.optional(City),
+  featured: Schema.optional(BooleanFromString),
+  sort: Schema.optional(ServiceSort),
+  ...PageQuery
+}
+
+export class SearchApi extends HttpApiGroup.make("search")
+  .add(
+    HttpApiEndpoint.get("services", "/search/services", {
+      query: ServiceSearch,
+      success: Page(ServiceView),
+      error: BadRequest
+    }).annotate(
+      OpenApi.Description,
+      "Full text over title (weighted) and description with `websearch_to_tsquery`, filters combined freely, sorts `relevance` (default with q), `newest` (default without), `rate_asc`, `rate_desc`, `rating`; keyset pages. An unknown sort is 400."
+    )
+  )
+  .annotate(OpenApi.Title, "Search")
+{}

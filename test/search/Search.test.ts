@@ -1,0 +1,81 @@
+/**
+ * `GET /search/services` on a cloned database: ranking, filters, sorts and
+ * keyset pages that stay stable.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Layer } from "effect"
+import { HttpClientRequest } from "effect/http"
+import { SqlClient } from "effect/sql/SqlClient"
+import { insertUser } from "../utils/fixtures.ts"
+import { send } from "../utils/Http.ts"
+import { TestDatabase } from "../utils/TestDatabase.ts"
+import { TestApp, TestRedis } from "../utils/TestInfra.ts"
+
+const search = (query: string) => send(HttpClientRequest.get(`/search/services?${query}`))
+const titles = (body: { items: Array<{ title: string }> }) => body.items.map((s) => s.title)
+
+/** All pages of a search, following next_cursor. */
+const allPages = (query: string) =>
+  Effect.gen(function*() {
+    const seen: Array<string> = []
+    let cursor: string | null = null
+    do {
+      const page: { readonly status: number; readonly body: any } = yield* search(`${query}&limit=2${cursor === null ? "" : `&cursor=${cursor}`}`)
+      assert.strictEqual(page.status, 200)
+      seen.push(...titles(page.body))
+      cursor = page.body.next_cursor
+    } while (cursor !== null)
+    return seen
+  })
+
+describe("search", () => {
+  it.layer(TestApp.pipe(Layer.provideMerge(Layer.mergeAll(TestDatabase(), TestRedis()))), { timeout: "60 seconds", excludeTestServices: true })(
+    "services",
+    (it) => {
+      it.effect("ranks title above description, filters freely, sorts and pages stably", () =>
+        Effect.gen(function*() {
+          const sql = yield* SqlClient
+          const montreal = yield* insertUser("provider", { provinceCode: "QC" })
+          const toronto = yield* insertUser("provider", { provinceCode: "ON" })
+          yield* sql`UPDATE users SET city = 'Montréal', rating_sum = 9, rating_count = 2 WHERE id = ${montreal}`
+          yield* sql`UPDATE users SET city = 'Toronto', rating_sum = 5, rating_count = 1 WHERE id = ${toronto}`
+          const rows: Array<[string, string, string, string, string | null, boolean]> = [
+            [montreal, "dog_walking", "Dog walking in the Plateau", "Long walks", "20.00", true],
+            [toronto, "dog_walking", "Park strolls", "Friendly dog walking for any breed", "35.00", false],
+            [toronto, "house_cleaning", "Deep cleaning", "Kitchens and bathrooms", "40.00", true],
+            [montreal, "errands", "Groceries and errands", "Weekly shopping runs", null, false]
+          ]
+          for (const [provider, type, title, description, hourly, featured] of rows) {
+            yield* sql`INSERT INTO services (provider_id, type, title, description, hourly_rate, daily_rate, is_featured)
+                       VALUES (${provider}, ${type}, ${title}, ${description}, ${hourly}::numeric, 100, ${featured})`
+          }
+          const dog = yield* search(`q=${encodeURIComponent("dog walking")}`)
+          assert.deepStrictEqual(titles(dog.body).slice(0, 2), ["Dog walking in the Plateau", "Park strolls"], "a title match outranks a description match")
+          assert.deepStrictEqual(titles((yield* search("q=dog&province=on")).body), ["Park strolls"])
+          assert.deepStrictEqual(titles((yield* search("city=montr%C3%A9al&sort=newest")).body), ["Groceries and errands", "Dog walking in the Plateau"])
+          assert.deepStrictEqual(titles((yield* search("min_rate=25&max_rate=40&sort=rate_asc")).body), ["Park strolls", "Deep cleaning"])
+          assert.deepStrictEqual(titles((yield* search("featured=true&sort=rate_desc")).body), ["Deep cleaning", "Dog walking in the Plateau"])
+          assert.deepStrictEqual(titles((yield* search("type=errands")).body), ["Groceries and errands"])
+
+          for (const sort of ["newest", "rate_asc", "rate_desc", "rating"]) {
+            const single = titles((yield* search(`sort=${sort}&limit=100`)).body)
+            assert.strictEqual(single.length, 4, sort)
+            assert.deepStrictEqual(yield* allPages(`sort=${sort}`), single, `pages of ${sort} add up to the whole list`)
+          }
+          const anyOf = `q=${encodeURIComponent("dog or cleaning or shopping")}`
+          const ranked = titles((yield* search(`${anyOf}&limit=100`)).body)
+          assert.strictEqual(ranked.length, 4)
+          assert.deepStrictEqual(yield* allPages(anyOf), ranked, "relevance pages add up too")
+          assert.sameMembers(titles((yield* search("sort=rating&limit=100")).body).slice(0, 2), ["Deep cleaning", "Park strolls"], "5.0 before 4.5")
+          const rateAsc = titles((yield* search("sort=rate_asc&limit=100")).body)
+          assert.strictEqual(rateAsc.at(-1), "Groceries and errands", "no hourly rate sorts last")
+
+          for (const bad of ["sort=cheapest", "min_rate=abc", "type=plumbing", "limit=0", "cursor=xyz", "province=XX"]) {
+            assert.strictEqual((yield* search(bad)).status, 400, bad)
+          }
+          const injection = yield* search(`q=${encodeURIComponent("'); DROP TABLE services; --")}`)
+          assert.deepStrictEqual([injection.status, injection.body.items], [200, []])
+        }))
+    }
+  )
+})
