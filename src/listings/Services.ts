@@ -144,7 +144,25 @@ export class Services extends Context.Service<Services>()("maplehustle/listings/
       return toPage(rows, limit, serviceView, (row) => [row.sortKey, row.id])
     })
 
-    return { get, create, update, remove, list, search }
+    const available = Effect.fn("Services.available")(function*(query: {
+      readonly from: string
+      readonly to: string
+      readonly type?: ServiceType | undefined
+      readonly province?: string | undefined
+      readonly city?: string | undefined
+      readonly limit?: number | undefined
+      readonly cursor?: string | undefined
+    }) {
+      const from = new Date(query.from)
+      const to = new Date(query.to)
+      if (to <= from) return yield* new BadRequest({ message: "to must be after from" })
+      const limit = query.limit ?? DEFAULT_LIMIT
+      const after = yield* decodeCursor(query.cursor, NewestFirstCursor)
+      const rows = yield* repo.availableIn({ from, to, type: query.type, province: query.province, city: query.city, after, limit })
+      return toPage(rows, limit, serviceView, (row) => [row.createdAtKey, row.id])
+    })
+
+    return { get, create, update, remove, list, search, available }
   })
 }) {
   static readonly layerNoDeps = Layer.effect(this, this.make)

@@ -158,7 +158,35 @@ export class ServicesRepo extends Context.Service<ServicesRepo>()("maplehustle/l
         LIMIT ${filter.limit + 1}`
     }, Effect.orDie)
 
-    return { findById, insert, update, softDelete, list, search }
+    /**
+     * Active services whose provider has a slot containing `[from, to)` and no
+     * pending or accepted booking overlapping it, newest first. Both tests are
+     * range operators on the tables' GiST indexes (their exclusion constraints).
+     */
+    const availableIn = Effect.fn("ServicesRepo.availableIn")(function*(filter: {
+      readonly from: Date
+      readonly to: Date
+      readonly type?: ServiceType | undefined
+      readonly province?: string | undefined
+      readonly city?: string | undefined
+      readonly after: Option.Option<readonly [string, string]>
+      readonly limit: number
+    }) {
+      const window = sql`tstzrange(${filter.from}, ${filter.to}, '[)')`
+      return yield* sql<ServiceRow>`${select}
+        WHERE s.deleted_at IS NULL AND s.status = 'active'
+          AND EXISTS (SELECT 1 FROM availability_slots a WHERE a.provider_id = s.provider_id AND a.period @> ${window})
+          AND NOT EXISTS (SELECT 1 FROM bookings b WHERE b.provider_id = s.provider_id
+                            AND b.status IN ('pending', 'accepted') AND b.period && ${window})
+          AND ${filter.type === undefined ? sql`true` : sql`s.type = ${filter.type}`}
+          AND ${filter.province === undefined ? sql`true` : sql`u.province_code = ${filter.province}`}
+          AND ${filter.city === undefined ? sql`true` : sql`lower(u.city) = lower(${filter.city})`}
+          AND ${olderThan(sql, "s", filter.after)}
+        ORDER BY s.created_at DESC, s.id DESC
+        LIMIT ${filter.limit + 1}`
+    }, Effect.orDie)
+
+    return { findById, insert, update, softDelete, list, search, availableIn }
   })
 }) {
   static readonly layer = Layer.effect(this, this.make)

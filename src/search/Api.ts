@@ -5,6 +5,7 @@ import { Amount } from "../domain/Money.ts"
 import { Page, PageQuery } from "../domain/Page.ts"
 import { City, ProvinceCode } from "../domain/User.ts"
 import { ServiceType, ServiceView } from "../listings/Api.ts"
+import { Timestamp } from "../listings/AvailabilityApi.ts"
 
 export const ServiceSort = Schema.Literals(["relevance", "newest", "rate_asc", "rate_desc", "rating"])
 export type ServiceSort = typeof ServiceSort.Type
@@ -37,6 +38,22 @@ export class SearchApi extends HttpApiGroup.make("search")
     }).annotate(
       OpenApi.Description,
       "Full text over title (weighted) and description with `websearch_to_tsquery`, filters combined freely, sorts `relevance` (default with q), `newest` (default without), `rate_asc`, `rate_desc`, `rating`; keyset pages. An unknown sort is 400."
+    )
+,
+    HttpApiEndpoint.get("available", "/search/services/available", {
+      query: {
+        from: Timestamp,
+        to: Timestamp,
+        type: Schema.optional(ServiceType),
+        province: Schema.optional(ProvinceCode),
+        city: Schema.optional(City),
+        ...PageQuery
+      },
+      success: Page(ServiceView),
+      error: BadRequest
+    }).annotate(
+      OpenApi.Description,
+      "Who can do this window: active services whose provider has a slot covering [from, to) and no pending or accepted booking overlapping it; newest first, keyset pages."
     )
   )
   .annotate(OpenApi.Title, "Search")

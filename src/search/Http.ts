@@ -5,5 +5,7 @@ import { Services } from "../listings/Services.ts"
 
 export const SearchHttp = HttpApiBuilder.group(Api, "search", Effect.fn(function*(handlers) {
   const services = yield* Services
-  return handlers.handle("services", ({ query }) => services.search(query))
+  return handlers
+    .handle("services", ({ query }) => services.search(query))
+    .handle("available", ({ query }) => services.available(query))
 }))

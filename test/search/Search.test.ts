@@ -6,7 +6,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { HttpClientRequest } from "effect/http"
 import { SqlClient } from "effect/sql/SqlClient"
-import { insertUser } from "../utils/fixtures.ts"
+import { insertBooking, insertService, insertUser } from "../utils/fixtures.ts"
 import { send } from "../utils/Http.ts"
 import { TestDatabase } from "../utils/TestDatabase.ts"
 import { TestApp, TestRedis } from "../utils/TestInfra.ts"
@@ -75,6 +75,36 @@ describe("search", () => {
           }
           const injection = yield* search(`q=${encodeURIComponent("'); DROP TABLE services; --")}`)
           assert.deepStrictEqual([injection.status, injection.body.items], [200, []])
+        }))
+
+      it.effect("available: a slot covering the window and no pending or accepted booking overlapping it", () =>
+        Effect.gen(function*() {
+          const sql = yield* SqlClient
+          const hour = 3600_000
+          const base = Math.ceil(Date.now() / hour) * hour + 48 * hour
+          const t = (h: number) => new Date(base + h * hour).toISOString()
+          const client = yield* insertUser("client")
+          const providers = yield* Effect.forEach(["free", "booked", "partial", "canceled"], (name) =>
+            Effect.gen(function*() {
+              const id = yield* insertUser("provider")
+              const service = yield* insertService(id)
+              yield* sql`UPDATE services SET title = ${name} WHERE id = ${service}`
+              yield* sql`INSERT INTO availability_slots (provider_id, period)
+                         VALUES (${id}, tstzrange(${name === "partial" ? t(2) : t(0)}::timestamptz, ${t(8)}::timestamptz, '[)'))`
+              return { id, service, name }
+            }))
+          const [, booked, , canceled] = providers
+          yield* insertBooking({ clientId: client, providerId: booked!.id, serviceId: booked!.service, start: t(3), end: t(5) })
+          yield* insertBooking({ clientId: client, providerId: canceled!.id, serviceId: canceled!.service, start: t(3), end: t(5), status: "canceled" })
+          const window = (from: string, to: string, extra = "") =>
+            send(HttpClientRequest.get(`/search/services/available?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}${extra}`))
+          const found = yield* window(t(1), t(4))
+          assert.strictEqual(found.status, 200)
+          assert.sameMembers(titles(found.body), ["free", "canceled"])
+          assert.sameMembers(titles((yield* window(t(5), t(7))).body), ["free", "booked", "partial", "canceled"], "after the booking everyone is free")
+          assert.deepStrictEqual(titles((yield* window(t(1), t(4), "&type=house_cleaning")).body), [])
+          assert.strictEqual((yield* window(t(4), t(1))).status, 400)
+          assert.strictEqual((yield* send(HttpClientRequest.get(`/search/services/available?from=${encodeURIComponent(t(1))}`))).status, 400)
         }))
     }
   )
