@@ -24,6 +24,7 @@ import { Ops } from "./ops/Ops.ts"
 import { ProvincesHttp } from "./provinces/Http.ts"
 import { Provinces } from "./provinces/Provinces.ts"
 import { SearchHttp } from "./search/Http.ts"
+import { Search } from "./search/Search.ts"
 import { AccessTokens } from "./users/AccessTokens.ts"
 import { AdminAccountLive } from "./users/AdminAccount.ts"
 import { Auth } from "./users/Auth.ts"
@@ -52,6 +53,7 @@ export const DomainLive = Layer.mergeAll(
   Services.layer,
   Availability.layer,
   Items.layer,
+  Search.layer,
   Users.layer,
   Auth.layer,
   AdminAccountLive,

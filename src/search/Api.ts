@@ -7,6 +7,8 @@ import { City, ProvinceCode } from "../domain/User.ts"
 import { ServiceType, ServiceView } from "../listings/Api.ts"
 import { Timestamp } from "../listings/AvailabilityApi.ts"
 
+export const SuggestionType = Schema.Literals(["services", "items", "providers"])
+
 export const ServiceSort = Schema.Literals(["relevance", "newest", "rate_asc", "rate_desc", "rating"])
 export type ServiceSort = typeof ServiceSort.Type
 
@@ -55,6 +57,18 @@ export class SearchApi extends HttpApiGroup.make("search")
       OpenApi.Description,
       "Who can do this window: active services whose provider has a slot covering [from, to) and no pending or accepted booking overlapping it; newest first, keyset pages."
     )
+,
+    HttpApiEndpoint.get("suggestions", "/search/suggestions", {
+      query: {
+        q: Schema.Trim.check(Schema.isMinLength(2, { message: "at least 2 characters" }), Schema.isMaxLength(100)),
+        type: Schema.optional(SuggestionType),
+        limit: Schema.optional(Schema.NumberFromString.check(Schema.isInt(), Schema.isBetween({ minimum: 1, maximum: 20 })))
+      },
+      success: Schema.Struct({
+        query: Schema.String,
+        suggestions: Schema.Array(Schema.Struct({ text: Schema.String, type: SuggestionType, id: Schema.String }))
+      })
+    }).annotate(OpenApi.Description, "Service titles, item names and provider names starting with `q` (case-insensitive), alphabetically; `limit` 1–20, default 10.")
   )
   .annotate(OpenApi.Title, "Search")
 {}

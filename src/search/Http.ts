@@ -2,10 +2,13 @@ import { Effect } from "effect"
 import { HttpApiBuilder } from "effect/http-api"
 import { Api } from "../Api.ts"
 import { Services } from "../listings/Services.ts"
+import { Search } from "./Search.ts"
 
 export const SearchHttp = HttpApiBuilder.group(Api, "search", Effect.fn(function*(handlers) {
   const services = yield* Services
+  const search = yield* Search
   return handlers
     .handle("services", ({ query }) => services.search(query))
     .handle("available", ({ query }) => services.available(query))
+    .handle("suggestions", ({ query }) => search.suggestions(query.q, query.type, query.limit))
 }))

@@ -77,6 +77,27 @@ describe("search", () => {
           assert.deepStrictEqual([injection.status, injection.body.items], [200, []])
         }))
 
+      it.effect("suggestions by prefix across services, items and providers; wildcards in q are literal", () =>
+        Effect.gen(function*() {
+          const sql = yield* SqlClient
+          const provider = yield* insertUser("provider")
+          yield* sql`UPDATE users SET name = 'Gardening Gus' WHERE id = ${provider}`
+          yield* sql`INSERT INTO services (provider_id, type, title, description, hourly_rate)
+                     VALUES (${provider}, 'lawn_maintenance', 'Garden tidy-up', 'Leaves', 30), (${provider}, 'errands', '100% reliable errands', 'Runs', 20)`
+          yield* sql`INSERT INTO items (provider_id, name, price, inventory_quantity) VALUES (${provider}, 'Garden gnome', 15, 3)`
+          const all = yield* send(HttpClientRequest.get("/search/suggestions?q=GARD"))
+          assert.strictEqual(all.status, 200)
+          assert.deepStrictEqual(all.body.suggestions.map((s: { text: string; type: string }) => [s.text, s.type]), [
+            ["Garden gnome", "items"], ["Garden tidy-up", "services"], ["Gardening Gus", "providers"]
+          ])
+          const items = yield* send(HttpClientRequest.get("/search/suggestions?q=gard&type=items&limit=1"))
+          assert.deepStrictEqual(items.body.suggestions.map((s: { text: string }) => s.text), ["Garden gnome"])
+          assert.deepStrictEqual((yield* send(HttpClientRequest.get(`/search/suggestions?q=${encodeURIComponent("100%")}`))).body.suggestions.map((s: { text: string }) => s.text), ["100% reliable errands"])
+          assert.deepStrictEqual((yield* send(HttpClientRequest.get(`/search/suggestions?q=${encodeURIComponent("%e")}`))).body.suggestions, [], "% matches only itself")
+          assert.strictEqual((yield* send(HttpClientRequest.get("/search/suggestions?q=g"))).status, 400)
+          assert.strictEqual((yield* send(HttpClientRequest.get("/search/suggestions?q=ga&limit=21"))).status, 400)
+        }))
+
       it.effect("available: a slot covering the window and no pending or accepted booking overlapping it", () =>
         Effect.gen(function*() {
           const sql = yield* SqlClient
