@@ -9,6 +9,7 @@ import { PgClient } from "@effect/sql-pg/PgClient"
 import * as PgMigrator from "@effect/sql-pg/PgMigrator"
 import { Config, Context, Duration, Effect, Layer, Option, Redacted, Schedule, String as Str } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
+import type * as Statement from "effect/sql/Statement"
 import { isSqlError, type SqlError } from "effect/sql/SqlError"
 import * as Fs from "node:fs/promises"
 import * as Path from "node:path"
@@ -212,3 +213,28 @@ export const olderThan = (sql: SqlClient, table: string, after: Option.Option<re
     onNone: () => sql`true`,
     onSome: ([at, id]) => sql`(${sql(table)}.created_at, ${sql(table)}.id) < (${at}::timestamptz, ${id}::uuid)`
   })
+
+/** A sort of a keyset-paged list: the key expression, its SQL type (for the cursor), the direction. */
+export interface KeysetSort {
+  readonly key: Statement.Fragment
+  readonly cast: Statement.Fragment
+  readonly desc: boolean
+}
+
+/**
+ * Keyset paging on any sort: rows after the cursor's `[key, id]` in the sort's
+ * direction, and the matching ORDER BY (the id breaks ties).
+ */
+export const keyset = (sql: SqlClient, sort: KeysetSort, id: Statement.Fragment, after: Option.Option<readonly [string, string]>) => {
+  const direction = sort.desc ? sql`DESC` : sql`ASC`
+  return {
+    after: Option.match(after, {
+      onNone: () => sql`true`,
+      onSome: ([key, cursorId]) =>
+        sort.desc
+          ? sql`(${sort.key}, ${id}) < (${key}::${sort.cast}, ${cursorId}::uuid)`
+          : sql`(${sort.key}, ${id}) > (${key}::${sort.cast}, ${cursorId}::uuid)`
+    }),
+    orderBy: sql`${sort.key} ${direction}, ${id} ${direction}`
+  }
+}

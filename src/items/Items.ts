@@ -123,7 +123,36 @@ export class Items extends Context.Service<Items>()("maplehustle/items/Items", {
       return toPage(rows, limit, itemView, (row) => [row.createdAtKey, row.id])
     })
 
-    return { createCategory, listCategories, get, create, update, remove, list }
+    /** `GET /search/items`: relevance by default with a query, newest without. */
+    const search = Effect.fn("Items.search")(function*(query: {
+      readonly q?: string | undefined
+      readonly category_id?: CategoryId | undefined
+      readonly min_price?: string | undefined
+      readonly max_price?: string | undefined
+      readonly province?: string | undefined
+      readonly in_stock?: boolean | undefined
+      readonly sort?: "relevance" | "newest" | "price_asc" | "price_desc" | undefined
+      readonly limit?: number | undefined
+      readonly cursor?: string | undefined
+    }) {
+      const limit = query.limit ?? DEFAULT_LIMIT
+      const after = yield* decodeCursor(query.cursor, NewestFirstCursor)
+      const requested = query.sort ?? (query.q === undefined ? "newest" : "relevance")
+      const rows = yield* repo.search({
+        q: query.q,
+        categoryId: query.category_id,
+        minPrice: query.min_price,
+        maxPrice: query.max_price,
+        province: query.province,
+        inStock: query.in_stock,
+        sort: requested === "relevance" && query.q === undefined ? "newest" : requested,
+        after,
+        limit
+      })
+      return toPage(rows, limit, itemView, (row) => [row.sortKey, row.id])
+    })
+
+    return { createCategory, listCategories, get, create, update, remove, list, search }
   })
 }) {
   static readonly layerNoDeps = Layer.effect(this, this.make)

@@ -4,7 +4,7 @@
  */
 import { Context, Effect, Layer, Option } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
-import { olderThan } from "../infra/Sql.ts"
+import { keyset, olderThan } from "../infra/Sql.ts"
 import type { UserId } from "../domain/User.ts"
 import type { CategoryId, ItemId } from "./Api.ts"
 
@@ -38,6 +38,18 @@ export interface ItemFields {
   readonly inventoryQuantity?: number | undefined
 }
 
+export interface ItemSearchFilter {
+  readonly q?: string | undefined
+  readonly categoryId?: CategoryId | undefined
+  readonly minPrice?: string | undefined
+  readonly maxPrice?: string | undefined
+  readonly province?: string | undefined
+  readonly inStock?: boolean | undefined
+  readonly sort: "relevance" | "newest" | "price_asc" | "price_desc"
+  readonly after: Option.Option<readonly [string, string]>
+  readonly limit: number
+}
+
 export class ItemsRepo extends Context.Service<ItemsRepo>()("maplehustle/items/ItemsRepo", {
   make: Effect.gen(function*() {
     const sql = yield* SqlClient
@@ -58,13 +70,14 @@ export class ItemsRepo extends Context.Service<ItemsRepo>()("maplehustle/items/I
       return (yield* sql`SELECT 1 FROM item_categories WHERE id = ${id}`).length > 0
     }, Effect.orDie)
 
-    const select = sql`
-      SELECT i.id, i.provider_id, i.category_id, i.name, i.description, i.price::text AS price, i.inventory_quantity,
+    const columns = sql`
+      i.id, i.provider_id, i.category_id, i.name, i.description, i.price::text AS price, i.inventory_quantity,
         i.created_at, i.created_at::text AS created_at_key, i.updated_at,
         ARRAY(SELECT t.tag::text FROM item_tags t WHERE t.item_id = i.id ORDER BY t.tag) AS tags,
         ARRAY(SELECT f.id::text FROM files f WHERE f.item_id = i.id AND f.purpose = 'item_image' AND f.deleted_at IS NULL
-              ORDER BY f.created_at, f.id) AS image_file_ids
-      FROM items i JOIN users u ON u.id = i.provider_id AND u.deleted_at IS NULL`
+              ORDER BY f.created_at, f.id) AS image_file_ids`
+    const from = sql`items i JOIN users u ON u.id = i.provider_id AND u.deleted_at IS NULL`
+    const select = sql`SELECT ${columns} FROM ${from}`
 
     const findById = Effect.fn("ItemsRepo.findById")(function*(id: ItemId) {
       const rows = yield* sql<ItemRow>`${select} WHERE i.id = ${id} AND i.deleted_at IS NULL`
@@ -118,7 +131,37 @@ export class ItemsRepo extends Context.Service<ItemsRepo>()("maplehustle/items/I
         LIMIT ${filter.limit + 1}`
     }, Effect.orDie)
 
-    return { insertCategory, listCategories, categoryExists, findById, insert, update, softDelete, list }
+    /** Full-text search over items (name weighted over description), with filters and a whitelisted sort. */
+    const search = Effect.fn("ItemsRepo.search")(function*(filter: ItemSearchFilter) {
+      const query = filter.q === undefined ? undefined : sql`websearch_to_tsquery('english', ${filter.q})`
+      const order = (() => {
+        switch (filter.sort) {
+          case "relevance":
+            return { key: query === undefined ? sql`0::real` : sql`ts_rank_cd(i.search, ${query})`, cast: sql`real`, desc: true }
+          case "newest":
+            return { key: sql`i.created_at`, cast: sql`timestamptz`, desc: true }
+          case "price_asc":
+            return { key: sql`i.price`, cast: sql`numeric`, desc: false }
+          case "price_desc":
+            return { key: sql`i.price`, cast: sql`numeric`, desc: true }
+        }
+      })()
+      const page = keyset(sql, order, sql`i.id`, filter.after)
+      return yield* sql<ItemRow & { sortKey: string }>`
+        SELECT ${columns}, ${order.key}::text AS sort_key FROM ${from}
+          WHERE i.deleted_at IS NULL
+            AND ${query === undefined ? sql`true` : sql`i.search @@ ${query}`}
+            AND ${filter.categoryId === undefined ? sql`true` : sql`i.category_id = ${filter.categoryId}`}
+            AND ${filter.minPrice === undefined ? sql`true` : sql`i.price >= ${filter.minPrice}::numeric`}
+            AND ${filter.maxPrice === undefined ? sql`true` : sql`i.price <= ${filter.maxPrice}::numeric`}
+            AND ${filter.province === undefined ? sql`true` : sql`u.province_code = ${filter.province}`}
+            AND ${filter.inStock === undefined ? sql`true` : filter.inStock ? sql`i.inventory_quantity > 0` : sql`i.inventory_quantity = 0`}
+            AND ${page.after}
+          ORDER BY ${page.orderBy}
+          LIMIT ${filter.limit + 1}`
+    }, Effect.orDie)
+
+    return { insertCategory, listCategories, categoryExists, findById, insert, update, softDelete, list, search }
   })
 }) {
   static readonly layer = Layer.effect(this, this.make)

@@ -5,7 +5,7 @@
  */
 import { Context, Effect, Layer, Option } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
-import { olderThan } from "../infra/Sql.ts"
+import { keyset, olderThan } from "../infra/Sql.ts"
 import type { Role, UserId } from "../domain/User.ts"
 import type { ServiceId, ServiceType } from "./Api.ts"
 
@@ -135,7 +135,7 @@ export class ServicesRepo extends Context.Service<ServicesRepo>()("maplehustle/l
             }
         }
       })()
-      const direction = order.desc ? sql`DESC` : sql`ASC`
+      const page = keyset(sql, order, sql`s.id`, filter.after)
       return yield* sql<ServiceRow & { sortKey: string }>`
         SELECT ${columns}, ${order.key}::text AS sort_key
         FROM services s JOIN users u ON u.id = s.provider_id AND u.deleted_at IS NULL
@@ -147,14 +147,8 @@ export class ServicesRepo extends Context.Service<ServicesRepo>()("maplehustle/l
           AND ${filter.province === undefined ? sql`true` : sql`u.province_code = ${filter.province}`}
           AND ${filter.city === undefined ? sql`true` : sql`lower(u.city) = lower(${filter.city})`}
           AND ${filter.featured === undefined ? sql`true` : sql`s.is_featured = ${filter.featured}`}
-          AND ${Option.match(filter.after, {
-            onNone: () => sql`true`,
-            onSome: ([key, id]) =>
-              order.desc
-                ? sql`(${order.key}, s.id) < (${key}::${order.cast}, ${id}::uuid)`
-                : sql`(${order.key}, s.id) > (${key}::${order.cast}, ${id}::uuid)`
-          })}
-        ORDER BY ${order.key} ${direction}, s.id ${direction}
+          AND ${page.after}
+        ORDER BY ${page.orderBy}
         LIMIT ${filter.limit + 1}`
     }, Effect.orDie)
 

@@ -4,6 +4,7 @@ import { BadRequest } from "../domain/Errors.ts"
 import { Amount } from "../domain/Money.ts"
 import { Page, PageQuery } from "../domain/Page.ts"
 import { City, ProvinceCode } from "../domain/User.ts"
+import { CategoryId, ItemView, Price } from "../items/Api.ts"
 import { ServiceType, ServiceView } from "../listings/Api.ts"
 import { Timestamp } from "../listings/AvailabilityApi.ts"
 
@@ -58,6 +59,20 @@ export class SearchApi extends HttpApiGroup.make("search")
       "Who can do this window: active services whose provider has a slot covering [from, to) and no pending or accepted booking overlapping it; newest first, keyset pages."
     )
 ,
+    HttpApiEndpoint.get("items", "/search/items", {
+      query: {
+        q: Schema.optional(Schema.Trim.check(Schema.isMinLength(1), Schema.isMaxLength(200))),
+        category_id: Schema.optional(CategoryId),
+        min_price: Schema.optional(Price),
+        max_price: Schema.optional(Price),
+        province: Schema.optional(ProvinceCode),
+        in_stock: Schema.optional(BooleanFromString),
+        sort: Schema.optional(Schema.Literals(["relevance", "newest", "price_asc", "price_desc"])),
+        ...PageQuery
+      },
+      success: Page(ItemView),
+      error: BadRequest
+    }).annotate(OpenApi.Description, "Full text over item name (weighted) and description; sorts `relevance` (default with q), `newest`, `price_asc`, `price_desc`; keyset pages."),
     HttpApiEndpoint.get("suggestions", "/search/suggestions", {
       query: {
         q: Schema.Trim.check(Schema.isMinLength(2, { message: "at least 2 characters" }), Schema.isMaxLength(100)),

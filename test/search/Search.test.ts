@@ -13,6 +13,7 @@ import { TestApp, TestRedis } from "../utils/TestInfra.ts"
 
 const search = (query: string) => send(HttpClientRequest.get(`/search/services?${query}`))
 const titles = (body: { items: Array<{ title: string }> }) => body.items.map((s) => s.title)
+const titlesOf = (body: { items: Array<{ name: string }> }) => body.items.map((i) => i.name)
 
 /** All pages of a search, following next_cursor. */
 const allPages = (query: string) =>
@@ -96,6 +97,39 @@ describe("search", () => {
           assert.deepStrictEqual((yield* send(HttpClientRequest.get(`/search/suggestions?q=${encodeURIComponent("%e")}`))).body.suggestions, [], "% matches only itself")
           assert.strictEqual((yield* send(HttpClientRequest.get("/search/suggestions?q=g"))).status, 400)
           assert.strictEqual((yield* send(HttpClientRequest.get("/search/suggestions?q=ga&limit=21"))).status, 400)
+        }))
+
+      it.effect("items: ranked full text, price range, province, stock, sorts with stable pages", () =>
+        Effect.gen(function*() {
+          const sql = yield* SqlClient
+          const quebec = yield* insertUser("provider", { provinceCode: "QC" })
+          const ontario = yield* insertUser("provider", { provinceCode: "ON" })
+          for (const [provider, name, description, price, stock] of [
+            [quebec, "Wool scarf", "Warm knit by zorblax", "30.00", 3],
+            [ontario, "Knitted hat", "Made of wool by zorblax", "25.00", 0],
+            [ontario, "Clay mug", "Stoneware by zorblax", "18.50", 7],
+            [quebec, "Wool socks", "Cozy, by zorblax", "12.00", 9]
+          ] as const) {
+            yield* sql`INSERT INTO items (provider_id, name, description, price, inventory_quantity)
+                       VALUES (${provider}, ${name}, ${description}, ${price}::numeric, ${stock})`
+          }
+          const items = (query: string) => send(HttpClientRequest.get(`/search/items?${query}`))
+          const wool = titlesOf((yield* items("q=wool")).body)
+          assert.sameMembers(wool.slice(0, 2), ["Wool scarf", "Wool socks"], "name matches outrank description matches")
+          assert.strictEqual(wool[2], "Knitted hat")
+          assert.deepStrictEqual(titlesOf((yield* items("q=wool&in_stock=true&province=qc&sort=price_asc")).body), ["Wool socks", "Wool scarf"])
+          assert.deepStrictEqual(titlesOf((yield* items("q=zorblax&min_price=15&max_price=26&sort=price_desc")).body), ["Knitted hat", "Clay mug"])
+          const byPrice = titlesOf((yield* items("q=zorblax&sort=price_asc&limit=100")).body)
+          assert.deepStrictEqual(byPrice, ["Wool socks", "Clay mug", "Knitted hat", "Wool scarf"])
+          const paged: Array<string> = []
+          let cursor: string | null = null
+          do {
+            const page: { readonly body: any } = yield* items(`q=zorblax&sort=price_asc&limit=3${cursor === null ? "" : `&cursor=${cursor}`}`)
+            paged.push(...titlesOf(page.body))
+            cursor = page.body.next_cursor
+          } while (cursor !== null)
+          assert.deepStrictEqual(paged, byPrice)
+          for (const bad of ["sort=cheapest", "min_price=x", "in_stock=maybe"]) assert.strictEqual((yield* items(bad)).status, 400, bad)
         }))
 
       it.effect("available: a slot covering the window and no pending or accepted booking overlapping it", () =>
