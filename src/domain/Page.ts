@@ -3,7 +3,7 @@
  * opaque `?cursor=`; responses are `{ items, next_cursor }`. A cursor is the
  * base64url JSON of the last row's sort key, so pages stay stable under inserts.
  */
-import { Effect, Option, Schema } from "effect"
+import { Effect, Option, Schema, SchemaGetter } from "effect"
 import { BadRequest } from "./Errors.ts"
 
 export const Limit = Schema.NumberFromString.check(
@@ -47,3 +47,11 @@ export const toPage = <A, B>(rows: ReadonlyArray<A>, limit: number, view: (row: 
 
 /** The cursor of lists ordered newest first: `created_at` to the microsecond (as text) and the id. */
 export const NewestFirstCursor = Schema.Tuple([Schema.String, Schema.String.check(Schema.isUUID())])
+
+/** A query-string boolean: exactly `true` or `false`. */
+export const BooleanParam = Schema.Literals(["true", "false"]).pipe(
+  Schema.decodeTo(Schema.Boolean, {
+    decode: SchemaGetter.transform((s: "true" | "false") => s === "true"),
+    encode: SchemaGetter.transform((b: boolean) => b ? "true" as const : "false" as const)
+  })
+)

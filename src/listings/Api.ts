@@ -1,8 +1,8 @@
-import { Schema, SchemaGetter } from "effect"
+import { Schema } from "effect"
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
 import { BadRequest, Forbidden, NotFound } from "../domain/Errors.ts"
 import { Amount } from "../domain/Money.ts"
-import { Page, PageQuery } from "../domain/Page.ts"
+import { BooleanParam, Page, PageQuery } from "../domain/Page.ts"
 import { UserId } from "../domain/User.ts"
 import { Authentication } from "../users/Authentication.ts"
 import { PublicUserView } from "../users/Api.ts"
@@ -63,13 +63,6 @@ export const ServiceChanges = Schema.Struct({
 })
 export type ServiceChanges = typeof ServiceChanges.Type
 
-const BooleanFromString = Schema.Literals(["true", "false"]).pipe(
-  Schema.decodeTo(Schema.Boolean, {
-    decode: SchemaGetter.transform((s: "true" | "false") => s === "true"),
-    encode: SchemaGetter.transform((b: boolean) => b ? "true" as const : "false" as const)
-  })
-)
-
 export class ServicesApi extends HttpApiGroup.make("services")
   .add(
     HttpApiEndpoint.post("create", "/services", {
@@ -79,7 +72,7 @@ export class ServicesApi extends HttpApiGroup.make("services")
     }).middleware(Authentication)
       .annotate(OpenApi.Description, "Providers only. At least one rate; hourly 0–1000, daily 0–5000, as decimal strings (numbers are accepted)."),
     HttpApiEndpoint.get("list", "/services", {
-      query: { type: Schema.optional(ServiceType), provider_id: Schema.optional(UserId), featured: Schema.optional(BooleanFromString), ...PageQuery },
+      query: { type: Schema.optional(ServiceType), provider_id: Schema.optional(UserId), featured: Schema.optional(BooleanParam), ...PageQuery },
       success: Page(ServiceView),
       error: BadRequest
     }).annotate(OpenApi.Description, "Active services, newest first, in keyset pages."),

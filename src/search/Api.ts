@@ -1,8 +1,8 @@
-import { Schema, SchemaGetter } from "effect"
+import { Schema } from "effect"
 import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "effect/http-api"
 import { BadRequest } from "../domain/Errors.ts"
 import { Amount } from "../domain/Money.ts"
-import { Page, PageQuery } from "../domain/Page.ts"
+import { BooleanParam, Page, PageQuery } from "../domain/Page.ts"
 import { City, ProvinceCode } from "../domain/User.ts"
 import { CategoryId, ItemView, Price } from "../items/Api.ts"
 import { ServiceType, ServiceView } from "../listings/Api.ts"
@@ -13,13 +13,6 @@ export const SuggestionType = Schema.Literals(["services", "items", "providers"]
 export const ServiceSort = Schema.Literals(["relevance", "newest", "rate_asc", "rate_desc", "rating"])
 export type ServiceSort = typeof ServiceSort.Type
 
-const BooleanFromString = Schema.Literals(["true", "false"]).pipe(
-  Schema.decodeTo(Schema.Boolean, {
-    decode: SchemaGetter.transform((s: "true" | "false") => s === "true"),
-    encode: SchemaGetter.transform((b: boolean) => b ? "true" as const : "false" as const)
-  })
-)
-
 export const ServiceSearch = {
   q: Schema.optional(Schema.Trim.check(Schema.isMinLength(1), Schema.isMaxLength(200))),
   type: Schema.optional(ServiceType),
@@ -27,7 +20,7 @@ export const ServiceSearch = {
   max_rate: Schema.optional(Amount(1000)),
   province: Schema.optional(ProvinceCode),
   city: Schema.optional(City),
-  featured: Schema.optional(BooleanFromString),
+  featured: Schema.optional(BooleanParam),
   sort: Schema.optional(ServiceSort),
   ...PageQuery
 }
@@ -66,7 +59,7 @@ export class SearchApi extends HttpApiGroup.make("search")
         min_price: Schema.optional(Price),
         max_price: Schema.optional(Price),
         province: Schema.optional(ProvinceCode),
-        in_stock: Schema.optional(BooleanFromString),
+        in_stock: Schema.optional(BooleanParam),
         sort: Schema.optional(Schema.Literals(["relevance", "newest", "price_asc", "price_desc"])),
         ...PageQuery
       },
