@@ -6,6 +6,7 @@ import { BooleanParam, Page, PageQuery } from "../domain/Page.ts"
 import { City, ProvinceCode } from "../domain/User.ts"
 import { CategoryId, ItemView, Price } from "../items/Api.ts"
 import { ServiceType, ServiceView } from "../listings/Api.ts"
+import { PublicUserView } from "../users/Api.ts"
 import { Timestamp } from "../listings/AvailabilityApi.ts"
 
 export const SuggestionType = Schema.Literals(["services", "items", "providers"])
@@ -66,6 +67,18 @@ export class SearchApi extends HttpApiGroup.make("search")
       success: Page(ItemView),
       error: BadRequest
     }).annotate(OpenApi.Description, "Full text over item name (weighted) and description; sorts `relevance` (default with q), `newest`, `price_asc`, `price_desc`; keyset pages."),
+    HttpApiEndpoint.get("providers", "/search/providers", {
+      query: {
+        q: Schema.optional(Schema.Trim.check(Schema.isMinLength(1), Schema.isMaxLength(200))),
+        province: Schema.optional(ProvinceCode),
+        city: Schema.optional(City),
+        service_type: Schema.optional(ServiceType),
+        min_rating: Schema.optional(Schema.NumberFromString.check(Schema.isBetween({ minimum: 1, maximum: 5 }))),
+        ...PageQuery
+      },
+      success: Page(PublicUserView),
+      error: BadRequest
+    }).annotate(OpenApi.Description, "Active providers whose name contains `q` or who offer a service matching it; best rated first, unrated last; keyset pages."),
     HttpApiEndpoint.get("suggestions", "/search/suggestions", {
       query: {
         q: Schema.Trim.check(Schema.isMinLength(2, { message: "at least 2 characters" }), Schema.isMaxLength(100)),

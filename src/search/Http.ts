@@ -13,5 +13,6 @@ export const SearchHttp = HttpApiBuilder.group(Api, "search", Effect.fn(function
     .handle("services", ({ query }) => services.search(query))
     .handle("available", ({ query }) => services.available(query))
     .handle("items", ({ query }) => items.search(query))
+    .handle("providers", ({ query }) => search.providers(query))
     .handle("suggestions", ({ query }) => search.suggestions(query.q, query.type, query.limit))
 }))

@@ -1,9 +1,20 @@
 /**
- * Search that spans features (suggestions by prefix). Service search itself
- * lives with the services (`listings/Services.ts`), whose rows it reads.
+ * Search that spans features (suggestions, providers). Service and item search
+ * live with their features (`listings/Services.ts`, `items/Items.ts`).
  */
 import { Context, Effect, Layer } from "effect"
-import { type SuggestionType, SearchRepo } from "./SearchRepo.ts"
+import { decodeCursor, DEFAULT_LIMIT, NewestFirstCursor, toPage } from "../domain/Page.ts"
+import { rating } from "../users/Users.ts"
+import { type ProviderRow, type SuggestionType, SearchRepo } from "./SearchRepo.ts"
+
+const providerView = (row: ProviderRow) => ({
+  id: row.id,
+  name: row.name,
+  role: row.role,
+  city: row.city,
+  province_code: row.provinceCode,
+  rating: rating(row.ratingSum, row.ratingCount)
+})
 
 const allTypes: ReadonlyArray<SuggestionType> = ["services", "items", "providers"]
 
@@ -16,7 +27,30 @@ export class Search extends Context.Service<Search>()("maplehustle/search/Search
       return { query: q, suggestions: rows }
     })
 
-    return { suggestions }
+    const providers = Effect.fn("Search.providers")(function*(query: {
+      readonly q?: string | undefined
+      readonly province?: string | undefined
+      readonly city?: string | undefined
+      readonly service_type?: string | undefined
+      readonly min_rating?: number | undefined
+      readonly limit?: number | undefined
+      readonly cursor?: string | undefined
+    }) {
+      const limit = query.limit ?? DEFAULT_LIMIT
+      const after = yield* decodeCursor(query.cursor, NewestFirstCursor)
+      const rows = yield* repo.providers({
+        q: query.q,
+        province: query.province,
+        city: query.city,
+        serviceType: query.service_type,
+        minRating: query.min_rating,
+        after,
+        limit
+      })
+      return toPage(rows, limit, providerView, (row) => [row.sortKey, row.id])
+    })
+
+    return { suggestions, providers }
   })
 }) {
   static readonly layerNoDeps = Layer.effect(this, this.make)

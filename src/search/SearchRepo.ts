@@ -4,8 +4,10 @@
  * `LIKE` after escaping its wildcards, on the `lower(...) text_pattern_ops`
  * indexes of services and items.
  */
-import { Context, Effect, Layer } from "effect"
+import { Context, Effect, Layer, type Option } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
+import type { Role, UserId } from "../domain/User.ts"
+import { keyset } from "../infra/Sql.ts"
 
 export type SuggestionType = "services" | "items" | "providers"
 
@@ -15,8 +17,19 @@ export interface SuggestionRow {
   readonly id: string
 }
 
-/** `LIKE` pattern for "starts with `prefix`", whatever characters the prefix holds. */
-const startsWith = (prefix: string) => `${prefix.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+/** Lower-cased `text` with LIKE's wildcards escaped, so it matches only itself. */
+const literal = (text: string) => text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)
+
+export interface ProviderRow {
+  readonly id: UserId
+  readonly name: string
+  readonly role: Role
+  readonly city: string | null
+  readonly provinceCode: string | null
+  readonly ratingSum: number
+  readonly ratingCount: number
+  readonly sortKey: string
+}
 
 export class SearchRepo extends Context.Service<SearchRepo>()("maplehustle/search/SearchRepo", {
   make: Effect.gen(function*() {
@@ -24,7 +37,7 @@ export class SearchRepo extends Context.Service<SearchRepo>()("maplehustle/searc
 
     const suggestions = Effect.fn("SearchRepo.suggestions")(
       function*(prefix: string, types: ReadonlyArray<SuggestionType>, limit: number) {
-        const pattern = startsWith(prefix)
+        const pattern = `${literal(prefix)}%`
         const parts = types.map((type) => {
           switch (type) {
             case "services":
@@ -48,7 +61,41 @@ export class SearchRepo extends Context.Service<SearchRepo>()("maplehustle/searc
       Effect.orDie
     )
 
-    return { suggestions }
+    /**
+     * Active providers whose name contains `q` or who offer an active service
+     * matching it, best rated first (unrated last), in keyset pages.
+     */
+    const providers = Effect.fn("SearchRepo.providers")(function*(filter: {
+      readonly q?: string | undefined
+      readonly province?: string | undefined
+      readonly city?: string | undefined
+      readonly serviceType?: string | undefined
+      readonly minRating?: number | undefined
+      readonly after: Option.Option<readonly [string, string]>
+      readonly limit: number
+    }) {
+      const average = sql`CASE WHEN u.rating_count = 0 THEN -1 ELSE u.rating_sum::numeric / u.rating_count END`
+      const page = keyset(sql, { key: average, cast: sql`numeric`, desc: true }, sql`u.id`, filter.after)
+      const contains = filter.q === undefined ? undefined : `%${literal(filter.q)}%`
+      return yield* sql<ProviderRow>`
+        SELECT u.id, u.name, u.role, u.city, u.province_code, u.rating_sum, u.rating_count, ${average}::text AS sort_key
+        FROM users u
+        WHERE u.role = 'provider' AND u.status = 'active' AND u.deleted_at IS NULL
+          AND ${filter.q === undefined ? sql`true` : sql`(lower(u.name) LIKE ${contains} OR EXISTS (
+                SELECT 1 FROM services s WHERE s.provider_id = u.id AND s.deleted_at IS NULL AND s.status = 'active'
+                  AND s.search @@ websearch_to_tsquery('english', ${filter.q})))`}
+          AND ${filter.province === undefined ? sql`true` : sql`u.province_code = ${filter.province}`}
+          AND ${filter.city === undefined ? sql`true` : sql`lower(u.city) = lower(${filter.city})`}
+          AND ${filter.serviceType === undefined ? sql`true` : sql`EXISTS (
+                SELECT 1 FROM services s WHERE s.provider_id = u.id AND s.deleted_at IS NULL AND s.status = 'active'
+                  AND s.type = ${filter.serviceType}::service_type)`}
+          AND ${filter.minRating === undefined ? sql`true` : sql`u.rating_count > 0 AND u.rating_sum::numeric / u.rating_count >= ${filter.minRating}`}
+          AND ${page.after}
+        ORDER BY ${page.orderBy}
+        LIMIT ${filter.limit + 1}`
+    }, Effect.orDie)
+
+    return { suggestions, providers }
   })
 }) {
   static readonly layer = Layer.effect(this, this.make)

@@ -132,6 +132,34 @@ describe("search", () => {
           for (const bad of ["sort=cheapest", "min_price=x", "in_stock=maybe"]) assert.strictEqual((yield* items(bad)).status, 400, bad)
         }))
 
+      it.effect("providers: by name or what they offer, place, service type and rating, best rated first", () =>
+        Effect.gen(function*() {
+          const sql = yield* SqlClient
+          const make = (name: string, province: string, sum: number, count: number, type: string, title: string) =>
+            Effect.gen(function*() {
+              const id = yield* insertUser("provider", { provinceCode: province })
+              yield* sql`UPDATE users SET name = ${name}, rating_sum = ${sum}, rating_count = ${count} WHERE id = ${id}`
+              yield* sql`INSERT INTO services (provider_id, type, title, description, hourly_rate)
+                         VALUES (${id}, ${type}::service_type, ${title}, 'Qwertyville', 20)`
+              return id
+            })
+          yield* make("Ada Qwerty", "ON", 9, 2, "dog_walking", "Walks")
+          yield* make("Bo Qwerty", "QC", 5, 1, "house_cleaning", "Cleaning")
+          yield* make("Cy Qwerty", "ON", 0, 0, "dog_walking", "Walks")
+          yield* make("Di Other", "ON", 4, 1, "errands", "Qwertyish errands")
+          const providers = (query: string) => send(HttpClientRequest.get(`/search/providers?${query}`))
+          const names = (body: { items: Array<{ name: string }> }) => body.items.map((p) => p.name)
+          assert.deepStrictEqual(names((yield* providers("q=qwerty")).body), ["Bo Qwerty", "Ada Qwerty", "Cy Qwerty"], "5.0, 4.5, then unrated")
+          assert.deepStrictEqual(names((yield* providers("q=qwerty&province=on&service_type=dog_walking")).body), ["Ada Qwerty", "Cy Qwerty"])
+          assert.deepStrictEqual(names((yield* providers("q=qwertyish")).body), ["Di Other"], "found by the service they offer")
+          assert.deepStrictEqual(names((yield* providers("q=qwerty&min_rating=4.6")).body), ["Bo Qwerty"])
+          const first = yield* providers("q=qwerty&limit=2")
+          const rest = yield* providers(`q=qwerty&limit=2&cursor=${first.body.next_cursor}`)
+          assert.deepStrictEqual([...names(first.body), ...names(rest.body)], ["Bo Qwerty", "Ada Qwerty", "Cy Qwerty"])
+          assert.deepStrictEqual(Object.keys(first.body.items[0]).sort(), ["city", "id", "name", "province_code", "rating", "role"])
+          assert.strictEqual((yield* providers("min_rating=6")).status, 400)
+        }))
+
       it.effect("available: a slot covering the window and no pending or accepted booking overlapping it", () =>
         Effect.gen(function*() {
           const sql = yield* SqlClient
