@@ -9,13 +9,16 @@ import { ServiceType, ServiceView } from "../listings/Api.ts"
 import { PublicUserView } from "../users/Api.ts"
 import { Timestamp } from "../listings/AvailabilityApi.ts"
 
+/** A search query as typed: trimmed, 1–200 characters (a parameter of `websearch_to_tsquery`, never spliced). */
+const SearchText = Schema.Trim.check(Schema.isMinLength(1), Schema.isMaxLength(200))
+
 export const SuggestionType = Schema.Literals(["services", "items", "providers"])
 
 export const ServiceSort = Schema.Literals(["relevance", "newest", "rate_asc", "rate_desc", "rating"])
 export type ServiceSort = typeof ServiceSort.Type
 
 export const ServiceSearch = {
-  q: Schema.optional(Schema.Trim.check(Schema.isMinLength(1), Schema.isMaxLength(200))),
+  q: Schema.optional(SearchText),
   type: Schema.optional(ServiceType),
   min_rate: Schema.optional(Amount(1000)),
   max_rate: Schema.optional(Amount(1000)),
@@ -55,7 +58,7 @@ export class SearchApi extends HttpApiGroup.make("search")
 ,
     HttpApiEndpoint.get("items", "/search/items", {
       query: {
-        q: Schema.optional(Schema.Trim.check(Schema.isMinLength(1), Schema.isMaxLength(200))),
+        q: Schema.optional(SearchText),
         category_id: Schema.optional(CategoryId),
         min_price: Schema.optional(Price),
         max_price: Schema.optional(Price),
@@ -69,7 +72,7 @@ export class SearchApi extends HttpApiGroup.make("search")
     }).annotate(OpenApi.Description, "Full text over item name (weighted) and description; sorts `relevance` (default with q), `newest`, `price_asc`, `price_desc`; keyset pages."),
     HttpApiEndpoint.get("providers", "/search/providers", {
       query: {
-        q: Schema.optional(Schema.Trim.check(Schema.isMinLength(1), Schema.isMaxLength(200))),
+        q: Schema.optional(SearchText),
         province: Schema.optional(ProvinceCode),
         city: Schema.optional(City),
         service_type: Schema.optional(ServiceType),
