@@ -99,7 +99,7 @@ export class Auth extends Context.Service<Auth>()("maplehustle/users/Auth", {
         }
       })
 
-    /** A failed attempt for `key`: counted toward the lockout, then the same 401 as any other. */
+    /** A failed attempt for `key`: counted toward the lockout, then the usual 401. */
     const failedLogin = (key: string) =>
       Effect.andThen(limiter.hit(key, LOCKOUT.failures, LOCKOUT.windowMs), Effect.fail(invalidCredentials))
 
