@@ -45,8 +45,24 @@ export const toPage = <A, B>(rows: ReadonlyArray<A>, limit: number, view: (row: 
   }
 }
 
-/** The cursor of lists ordered newest first: `created_at` to the microsecond (as text) and the id. */
-export const NewestFirstCursor = Schema.Tuple([Schema.String, Schema.String.check(Schema.isUUID())])
+/** The cursor of keyset lists: the last row's sort key as text (`created_at` to the microsecond, a rank, a price) and its id. */
+export const KeysetCursor = Schema.Tuple([Schema.String, Schema.String.check(Schema.isUUID())])
+
+/**
+ * A keyset page of a list endpoint: decodes `query.cursor`, fetches `limit + 1`
+ * rows after it, and keys the next cursor by `key` of the last row shown.
+ */
+export const keysetPage = <A, B, E, R>(
+  query: { readonly limit?: number | undefined; readonly cursor?: string | undefined },
+  fetch: (after: Option.Option<readonly [string, string]>, limit: number) => Effect.Effect<ReadonlyArray<A>, E, R>,
+  view: (row: A) => B,
+  key: (row: A) => readonly [string, string]
+) =>
+  Effect.gen(function*() {
+    const limit = query.limit ?? DEFAULT_LIMIT
+    const after = yield* decodeCursor(query.cursor, KeysetCursor)
+    return toPage(yield* fetch(after, limit), limit, view, key)
+  })
 
 /** A query-string boolean: exactly `true` or `false`. */
 export const BooleanParam = Schema.Literals(["true", "false"]).pipe(

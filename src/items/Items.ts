@@ -5,7 +5,7 @@
  */
 import { Context, Effect, Layer, Option } from "effect"
 import { BadRequest, Forbidden, NotFound } from "../domain/Errors.ts"
-import { decodeCursor, DEFAULT_LIMIT, NewestFirstCursor, toPage } from "../domain/Page.ts"
+import { keysetPage } from "../domain/Page.ts"
 import type { UserId } from "../domain/User.ts"
 import { Transactions } from "../infra/Sql.ts"
 import type { Caller } from "../users/Authentication.ts"
@@ -117,10 +117,12 @@ export class Items extends Context.Service<Items>()("maplehustle/items/Items", {
       readonly limit?: number | undefined
       readonly cursor?: string | undefined
     }) {
-      const limit = query.limit ?? DEFAULT_LIMIT
-      const after = yield* decodeCursor(query.cursor, NewestFirstCursor)
-      const rows = yield* repo.list({ categoryId: query.category_id, providerId: query.provider_id, after, limit })
-      return toPage(rows, limit, itemView, (row) => [row.createdAtKey, row.id])
+      return yield* keysetPage(
+        query,
+        (after, limit) => repo.list({ categoryId: query.category_id, providerId: query.provider_id, after, limit }),
+        itemView,
+        (row) => [row.createdAtKey, row.id]
+      )
     })
 
     /** `GET /search/items`: relevance by default with a query, newest without. */
@@ -135,10 +137,8 @@ export class Items extends Context.Service<Items>()("maplehustle/items/Items", {
       readonly limit?: number | undefined
       readonly cursor?: string | undefined
     }) {
-      const limit = query.limit ?? DEFAULT_LIMIT
-      const after = yield* decodeCursor(query.cursor, NewestFirstCursor)
       const requested = query.sort ?? (query.q === undefined ? "newest" : "relevance")
-      const rows = yield* repo.search({
+      return yield* keysetPage(query, (after, limit) => repo.search({
         q: query.q,
         categoryId: query.category_id,
         minPrice: query.min_price,
@@ -148,8 +148,7 @@ export class Items extends Context.Service<Items>()("maplehustle/items/Items", {
         sort: requested === "relevance" && query.q === undefined ? "newest" : requested,
         after,
         limit
-      })
-      return toPage(rows, limit, itemView, (row) => [row.sortKey, row.id])
+      }), itemView, (row) => [row.sortKey, row.id])
     })
 
     return { createCategory, listCategories, get, create, update, remove, list, search }

@@ -5,10 +5,10 @@
  */
 import { Context, Effect, Layer, Option } from "effect"
 import { BadRequest, Forbidden, NotFound } from "../domain/Errors.ts"
-import { decodeCursor, DEFAULT_LIMIT, NewestFirstCursor, toPage } from "../domain/Page.ts"
+import { keysetPage } from "../domain/Page.ts"
 import type { UserId } from "../domain/User.ts"
 import type { Caller } from "../users/Authentication.ts"
-import { rating } from "../users/Users.ts"
+import { publicUserView } from "../users/Users.ts"
 import type { NewService, ServiceChanges, ServiceId, ServiceType, ServiceView } from "./Api.ts"
 import { type ServiceRow, ServicesRepo } from "./ServicesRepo.ts"
 
@@ -25,14 +25,15 @@ export const serviceView = (row: ServiceRow): ServiceView => ({
   status: row.status,
   created_at: row.createdAt.toISOString(),
   updated_at: row.updatedAt.toISOString(),
-  provider: {
+  provider: publicUserView({
     id: row.providerId,
     name: row.providerName,
     role: row.providerRole,
     city: row.providerCity,
-    province_code: row.providerProvinceCode,
-    rating: rating(row.providerRatingSum, row.providerRatingCount)
-  }
+    provinceCode: row.providerProvinceCode,
+    ratingSum: row.providerRatingSum,
+    ratingCount: row.providerRatingCount
+  })
 })
 
 const needsRate = new BadRequest({ message: "A service needs at least one of hourly_rate and daily_rate" })
@@ -106,10 +107,12 @@ export class Services extends Context.Service<Services>()("maplehustle/listings/
       readonly limit?: number | undefined
       readonly cursor?: string | undefined
     }) {
-      const limit = query.limit ?? DEFAULT_LIMIT
-      const after = yield* decodeCursor(query.cursor, NewestFirstCursor)
-      const rows = yield* repo.list({ type: query.type, providerId: query.provider_id, featured: query.featured, after, limit })
-      return toPage(rows, limit, serviceView, (row) => [row.createdAtKey, row.id])
+      return yield* keysetPage(
+        query,
+        (after, limit) => repo.list({ type: query.type, providerId: query.provider_id, featured: query.featured, after, limit }),
+        serviceView,
+        (row) => [row.createdAtKey, row.id]
+      )
     })
 
     /** `GET /search/services`: relevance by default with a query, newest without. */
@@ -125,11 +128,9 @@ export class Services extends Context.Service<Services>()("maplehustle/listings/
       readonly limit?: number | undefined
       readonly cursor?: string | undefined
     }) {
-      const limit = query.limit ?? DEFAULT_LIMIT
-      const after = yield* decodeCursor(query.cursor, NewestFirstCursor)
       const requested = query.sort ?? (query.q === undefined ? "newest" : "relevance")
       const sort = requested === "relevance" && query.q === undefined ? "newest" : requested
-      const rows = yield* repo.search({
+      return yield* keysetPage(query, (after, limit) => repo.search({
         q: query.q,
         type: query.type,
         minRate: query.min_rate,
@@ -140,8 +141,7 @@ export class Services extends Context.Service<Services>()("maplehustle/listings/
         sort,
         after,
         limit
-      })
-      return toPage(rows, limit, serviceView, (row) => [row.sortKey, row.id])
+      }), serviceView, (row) => [row.sortKey, row.id])
     })
 
     const available = Effect.fn("Services.available")(function*(query: {
@@ -156,10 +156,12 @@ export class Services extends Context.Service<Services>()("maplehustle/listings/
       const from = new Date(query.from)
       const to = new Date(query.to)
       if (to <= from) return yield* new BadRequest({ message: "to must be after from" })
-      const limit = query.limit ?? DEFAULT_LIMIT
-      const after = yield* decodeCursor(query.cursor, NewestFirstCursor)
-      const rows = yield* repo.availableIn({ from, to, type: query.type, province: query.province, city: query.city, after, limit })
-      return toPage(rows, limit, serviceView, (row) => [row.createdAtKey, row.id])
+      return yield* keysetPage(
+        query,
+        (after, limit) => repo.availableIn({ from, to, type: query.type, province: query.province, city: query.city, after, limit }),
+        serviceView,
+        (row) => [row.createdAtKey, row.id]
+      )
     })
 
     return { get, create, update, remove, list, search, available }

@@ -3,18 +3,9 @@
  * live with their features (`listings/Services.ts`, `items/Items.ts`).
  */
 import { Context, Effect, Layer } from "effect"
-import { decodeCursor, DEFAULT_LIMIT, NewestFirstCursor, toPage } from "../domain/Page.ts"
-import { rating } from "../users/Users.ts"
-import { type ProviderRow, type SuggestionType, SearchRepo } from "./SearchRepo.ts"
-
-const providerView = (row: ProviderRow) => ({
-  id: row.id,
-  name: row.name,
-  role: row.role,
-  city: row.city,
-  province_code: row.provinceCode,
-  rating: rating(row.ratingSum, row.ratingCount)
-})
+import { keysetPage } from "../domain/Page.ts"
+import { publicUserView } from "../users/Users.ts"
+import { type SuggestionType, SearchRepo } from "./SearchRepo.ts"
 
 const allTypes: ReadonlyArray<SuggestionType> = ["services", "items", "providers"]
 
@@ -36,9 +27,7 @@ export class Search extends Context.Service<Search>()("maplehustle/search/Search
       readonly limit?: number | undefined
       readonly cursor?: string | undefined
     }) {
-      const limit = query.limit ?? DEFAULT_LIMIT
-      const after = yield* decodeCursor(query.cursor, NewestFirstCursor)
-      const rows = yield* repo.providers({
+      return yield* keysetPage(query, (after, limit) => repo.providers({
         q: query.q,
         province: query.province,
         city: query.city,
@@ -46,8 +35,7 @@ export class Search extends Context.Service<Search>()("maplehustle/search/Search
         minRating: query.min_rating,
         after,
         limit
-      })
-      return toPage(rows, limit, providerView, (row) => [row.sortKey, row.id])
+      }), publicUserView, (row) => [row.sortKey, row.id])
     })
 
     return { suggestions, providers }

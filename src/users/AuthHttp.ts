@@ -14,35 +14,33 @@ export const AuthHttp = HttpApiBuilder.group(Api, "auth", Effect.fn(function*(ha
   const auth = yield* Auth
   const limiter = yield* RateLimiter
 
-  const setRetryAfter = (error: RateLimited) =>
-    HttpEffect.appendPreResponseHandler((_, response) =>
-      Effect.succeed(HttpServerResponse.setHeader(response, "retry-after", String(error.retry_after_s))))
-
   /**
-   * Counts the request against its client address; over the limit, a 429 with
-   * `Retry-After`. The address is the socket's peer: behind a proxy, configure
-   * it to pass the client's address through (see the deployment guide).
+   * Counts the request against its client address; over the limit, a 429. The
+   * address is the socket's peer: behind a proxy, configure it to pass the
+   * client's address through (see the deployment guide).
    */
   const limitAddress = (route: keyof typeof perMinute) =>
     Effect.gen(function*() {
       const request = yield* HttpServerRequest.HttpServerRequest
       const address = Option.getOrElse(request.remoteAddress, () => "unknown")
       const over = yield* limiter.hit(`${route}:${address}`, perMinute[route], 60_000)
-      if (Option.isNone(over)) return
-      const error = rateLimited(over.value, `${route} requests from your address`)
-      yield* setRetryAfter(error)
-      return yield* error
+      if (Option.isSome(over)) return yield* rateLimited(over.value, `${route} requests from your address`)
     })
 
-  /** `Retry-After` on the lockout's 429 as on the per-address ones. */
-  const withRetryAfter = <A, E, R>(self: Effect.Effect<A, E, R>) =>
-    Effect.tapError(self, (error) => error instanceof RateLimited ? setRetryAfter(error) : Effect.void)
+  /** A limited route: the address limit first, and `Retry-After` on every 429 (its own or the login lockout's). */
+  const limited = <A, E, R>(route: keyof typeof perMinute, self: Effect.Effect<A, E, R>) =>
+    Effect.andThen(limitAddress(route), self).pipe(
+      Effect.tapError((error) =>
+        error instanceof RateLimited
+          ? HttpEffect.appendPreResponseHandler((_, response) =>
+            Effect.succeed(HttpServerResponse.setHeader(response, "retry-after", String(error.retry_after_s))))
+          : Effect.void)
+    )
 
   return handlers
-    .handle("register", ({ payload }) => Effect.andThen(limitAddress("register"), auth.register(payload)))
-    .handle("login", ({ payload, headers }) =>
-      Effect.andThen(limitAddress("login"), withRetryAfter(auth.login(payload.email, payload.password, headers["user-agent"]))))
-    .handle("refresh", ({ payload }) => Effect.andThen(limitAddress("refresh"), auth.refresh(payload.refresh_token)))
+    .handle("register", ({ payload }) => limited("register", auth.register(payload)))
+    .handle("login", ({ payload, headers }) => limited("login", auth.login(payload.email, payload.password, headers["user-agent"])))
+    .handle("refresh", ({ payload }) => limited("refresh", auth.refresh(payload.refresh_token)))
     .handle("logout", ({ payload }) => CurrentUser.use((caller) => auth.logout(caller, payload.refresh_token)))
     .handle("logoutAll", () => CurrentUser.use((caller) => auth.logoutAll(caller)))
     .handle("sessions", () => CurrentUser.use((caller) => auth.sessions(caller)))

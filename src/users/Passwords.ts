@@ -16,6 +16,7 @@ const options = { algorithm: 2, memoryCost: 65_536, timeCost: 2, parallelism: 1 
 
 export class Passwords extends Context.Service<Passwords>()("maplehustle/users/Passwords", {
   make: Effect.gen(function*() {
+    // At start-up (~60 ms), not lazily: a first unknown email would otherwise pay two hashes and stand out.
     const dummy = yield* Effect.promise(() => hash(Crypto.randomBytes(16).toString("hex"), options))
 
     const hashPassword = Effect.fn("Passwords.hash")((password: string) => Effect.promise(() => hash(password, options)))

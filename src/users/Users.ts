@@ -29,10 +29,19 @@ export const userView = (row: UserRow): UserView => ({
 })
 
 /** `{average, count}` with the average rounded half-up to 2 decimals, or `null` without reviews. */
-export const rating = (sum: number, count: number) =>
+const rating = (sum: number, count: number) =>
   count === 0 ? null : { average: Math.round((sum / count) * 100 + Number.EPSILON) / 100, count }
 
-export const publicUserView = (row: UserRow): PublicUserView => ({
+/** The public view of any row carrying a user's public fields (a user, a service's provider, a search hit). */
+export const publicUserView = (row: {
+  readonly id: string
+  readonly name: string
+  readonly role: UserRow["role"]
+  readonly city: string | null
+  readonly provinceCode: string | null
+  readonly ratingSum: number
+  readonly ratingCount: number
+}): PublicUserView => ({
   id: row.id,
   name: row.name,
   role: row.role,
