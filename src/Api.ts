@@ -4,6 +4,7 @@
  */
 import { HttpApi, OpenApi } from "effect/http-api"
 import pkg from "../package.json" with { type: "json" }
+import { FilesApi } from "./files/Api.ts"
 import { SystemApi } from "./health/Api.ts"
 import { ItemsApi } from "./items/Api.ts"
 import { ServicesApi } from "./listings/Api.ts"
@@ -22,6 +23,7 @@ export class Api extends HttpApi.make("maplehustle")
   .add(AvailabilityApi)
   .add(ItemsApi)
   .add(SearchApi)
+  .add(FilesApi)
   .add(OpsApi)
   // A 400 names every offending field of a body or query, not only the first.
   .annotate(HttpApi.PayloadParseOptions, { errors: "all" })

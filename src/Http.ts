@@ -10,6 +10,8 @@ import { HttpRouter } from "effect/http"
 import { HttpApiBuilder, HttpApiSwagger } from "effect/http-api"
 import { createServer } from "node:http"
 import { Api } from "./Api.ts"
+import { Files } from "./files/Files.ts"
+import { FilesHttp } from "./files/Http.ts"
 import { Health } from "./health/Health.ts"
 import { SystemHttp } from "./health/Http.ts"
 import { HttpEdgeLive } from "./infra/HttpEdge.ts"
@@ -36,7 +38,7 @@ import { UsersRepo } from "./users/UsersRepo.ts"
 
 const Routes = Layer.mergeAll(
   HttpApiBuilder.layer(Api, { openapiPath: "/openapi.json" }).pipe(
-    Layer.provide([SystemHttp, AuthHttp, UsersHttp, ProvincesHttp, ServicesHttp, AvailabilityHttp, ItemsHttp, SearchHttp, OpsHttp]),
+    Layer.provide([SystemHttp, AuthHttp, UsersHttp, ProvincesHttp, ServicesHttp, AvailabilityHttp, ItemsHttp, SearchHttp, FilesHttp, OpsHttp]),
     Layer.provide(AuthenticationLive)
   ),
   HttpApiSwagger.layer(Api, { path: "/docs" }),
@@ -54,6 +56,7 @@ export const DomainLive = Layer.mergeAll(
   Availability.layer,
   Items.layer,
   Search.layer,
+  Files.layer,
   Users.layer,
   Auth.layer,
   AdminAccountLive,

@@ -7,7 +7,6 @@ import { Effect, Layer } from "effect"
 import { defaultQueue, type JobTag, Ping } from "./domain/Job.ts"
 import * as FilesJobs from "./files/Jobs.ts"
 import { FilesRepo } from "./files/FilesRepo.ts"
-import { FileStorage } from "./files/Storage.ts"
 import * as Cron from "./infra/Cron.ts"
 import * as JobRunner from "./infra/JobRunner.ts"
 import { Mailer } from "./infra/Mailer.ts"
@@ -42,7 +41,6 @@ const TaskDependenciesLive = Layer.mergeAll(
   SmsSender.layer,
   NotificationsRepo.layer,
   FilesRepo.layer,
-  FileStorage.layer,
   Backups.layer.pipe(Layer.provideMerge(MaintenanceRepo.layer)),
   Transactions.layer
 )

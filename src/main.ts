@@ -8,6 +8,7 @@
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Cause, Console, Effect, Exit, Layer, Option } from "effect"
+import { FileStorage } from "./files/Storage.ts"
 import { HttpLive } from "./Http.ts"
 import { JobQueue } from "./infra/JobQueue.ts"
 import { RateLimiter } from "./infra/RateLimiter.ts"
@@ -19,7 +20,7 @@ import { TelemetryLive } from "./infra/Telemetry.ts"
 import { WorkerLive } from "./Worker.ts"
 
 const InfraLive = Layer.mergeAll(JobQueue.layer, RateLimiter.layer).pipe(
-  Layer.provideMerge(Layer.mergeAll(SqlLive, Redis.layer, JwtSecret.layer))
+  Layer.provideMerge(Layer.mergeAll(SqlLive, Redis.layer, JwtSecret.layer, FileStorage.layer))
 )
 
 /** `HTTP_ENABLED=false` (`npm run worker`) runs the workers alone. */

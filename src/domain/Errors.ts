@@ -57,6 +57,13 @@ export class PayloadTooLarge extends Schema.TaggedError<PayloadTooLarge>()("Payl
   limit_bytes: Schema.Number
 }, { httpApiStatus: 413 }) {}
 
+/** 415: the body (or an upload's bytes) is of a type the route does not take; `allowed` lists what it takes. */
+export class UnsupportedMediaType extends Schema.TaggedError<UnsupportedMediaType>()("UnsupportedMediaType", {
+  message: Schema.String,
+  content_type: Schema.NullOr(Schema.String),
+  allowed: Schema.Array(Schema.String)
+}, { httpApiStatus: 415 }) {}
+
 export class InternalServerError extends Schema.TaggedError<InternalServerError>()("InternalServerError", {
   message: Schema.String,
   request_id: Schema.String

@@ -60,6 +60,11 @@ export class GenerateThumbnails extends Schema.TaggedClass<GenerateThumbnails>()
   fileId: Schema.String
 }) {}
 
+/** Remove the bytes and rows of a deleted file and its thumbnails. */
+export class PurgeFile extends Schema.TaggedClass<PurgeFile>()("PurgeFile", {
+  fileId: Schema.String
+}) {}
+
 export class CleanupTempFiles extends Schema.TaggedClass<CleanupTempFiles>()("CleanupTempFiles", {
   olderThanHours: Schema.Number
 }) {}
@@ -101,6 +106,7 @@ export const Job = Schema.Union([
   SendSms,
   DeliverNotification,
   GenerateThumbnails,
+  PurgeFile,
   CleanupTempFiles,
   BackupDatabase,
   PurgeExpiredTokens,
@@ -120,6 +126,7 @@ export const defaultQueue: { readonly [K in JobTag]: QueueName } = {
   SendSms: "sms",
   DeliverNotification: "notifications",
   GenerateThumbnails: "files",
+  PurgeFile: "files",
   CleanupTempFiles: "files",
   BackupDatabase: "cleanup",
   PurgeExpiredTokens: "cleanup",

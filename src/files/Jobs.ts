@@ -1,9 +1,10 @@
 /**
  * File tasks: WebP thumbnails (128 px and 512 px, never enlarged) for uploaded
- * images, and deletion of temporary files left behind by interrupted uploads.
+ * images, the bytes and rows of deleted files, and temporary files left behind
+ * by interrupted uploads.
  */
 import { Clock, Effect, Option } from "effect"
-import { CleanupTempFiles, GenerateThumbnails } from "../domain/Job.ts"
+import { CleanupTempFiles, GenerateThumbnails, PurgeFile } from "../domain/Job.ts"
 import * as JobRunner from "../infra/JobRunner.ts"
 import { FilesRepo } from "./FilesRepo.ts"
 import { FileStorage } from "./Storage.ts"
@@ -40,6 +41,14 @@ export const tasks = Effect.gen(function*() {
       }
     }), { timeout: "2 minutes" })
 
+  // Bytes first, rows last: a rerun after a crash finds the rows and removes (again) what is left.
+  const purgeFile = JobRunner.task(PurgeFile, (job) =>
+    Effect.gen(function*() {
+      const names = yield* repo.deletedStorageNames(job.fileId)
+      yield* Effect.forEach(names, (name) => storage.remove(name), { discard: true })
+      yield* repo.purge(job.fileId)
+    }))
+
   const cleanupTempFiles = JobRunner.task(CleanupTempFiles, (job) =>
     Effect.gen(function*() {
       const now = yield* Clock.currentTimeMillis
@@ -47,5 +56,5 @@ export const tasks = Effect.gen(function*() {
       if (removed > 0) yield* Effect.logInfo(`removed ${removed} temporary file(s)`)
     }))
 
-  return [generateThumbnails, cleanupTempFiles]
+  return [generateThumbnails, purgeFile, cleanupTempFiles]
 })

@@ -4,12 +4,24 @@
  * client-supplied text ever reaches the file system. `$DATA_DIR/tmp` holds
  * uploads in progress; the cleanup cron deletes what is left there.
  */
-import { Context, Effect, Layer } from "effect"
+import { Context, Effect, Layer, Stream } from "effect"
+import * as Crypto from "node:crypto"
 import * as Fs from "node:fs/promises"
 import * as Path from "node:path"
 import * as Settings from "../infra/Settings.ts"
 
 const storageNamePattern = /^[a-z0-9-]+(\.[a-z0-9]+)?$/
+
+/** How many leading bytes type detection reads (file-type's sample size). */
+export const HEAD_BYTES = 4100
+
+/** An upload received into `$DATA_DIR/tmp`: its size, SHA-256 and first bytes. */
+export interface Received {
+  readonly tempName: string
+  readonly size: number
+  readonly sha256: Buffer
+  readonly head: Uint8Array
+}
 
 export class FileStorage extends Context.Service<FileStorage>()("maplehustle/files/Storage/FileStorage", {
   make: Effect.gen(function*() {
@@ -23,7 +35,48 @@ export class FileStorage extends Context.Service<FileStorage>()("maplehustle/fil
       return Path.join(root, storageName)
     }
 
+    const tempPathOf = (tempName: string) => {
+      if (!storageNamePattern.test(tempName)) throw new Error(`invalid temporary name ${tempName}`)
+      return Path.join(tmp, tempName)
+    }
+
     const newName = (extension: string) => `${crypto.randomUUID()}.${extension}`
+
+    /**
+     * Streams `content` into a new temporary file, hashing it and keeping its
+     * head on the way; the file is gone again if the stream fails.
+     */
+    const receive = <E>(content: Stream.Stream<Uint8Array, E>) =>
+      Effect.gen(function*() {
+        const tempName = `${crypto.randomUUID()}.upload`
+        const handle = yield* Effect.acquireRelease(
+          Effect.promise(() => Fs.open(tempPathOf(tempName), "wx")),
+          (handle) => Effect.promise(() => handle.close())
+        )
+        const hash = Crypto.createHash("sha256")
+        const head: Array<Uint8Array> = []
+        let headBytes = 0
+        let size = 0
+        yield* Stream.runForEach(content, (chunk) => {
+          hash.update(chunk)
+          if (headBytes < HEAD_BYTES) {
+            head.push(chunk.subarray(0, HEAD_BYTES - headBytes))
+            headBytes += Math.min(chunk.length, HEAD_BYTES - headBytes)
+          }
+          size += chunk.length
+          return Effect.promise(() => handle.write(chunk))
+        }).pipe(Effect.onError(() => discard(tempName)))
+        return { tempName, size, sha256: hash.digest(), head: Buffer.concat(head) } satisfies Received
+      }).pipe(Effect.scoped, Effect.withSpan("FileStorage.receive"))
+
+    const readTemp = Effect.fn("FileStorage.readTemp")((tempName: string) =>
+      Effect.promise(() => Fs.readFile(tempPathOf(tempName))))
+
+    /** Moves a received upload into the store under `storageName` (one rename: the file appears whole or not at all). */
+    const adopt = Effect.fn("FileStorage.adopt")((tempName: string, storageName: string) =>
+      Effect.promise(() => Fs.rename(tempPathOf(tempName), pathOf(storageName))))
+
+    const discard = (tempName: string) => Effect.promise(() => Fs.rm(tempPathOf(tempName), { force: true }))
 
     const write = Effect.fn("FileStorage.write")((storageName: string, bytes: Uint8Array) =>
       Effect.promise(async () => {
@@ -52,7 +105,7 @@ export class FileStorage extends Context.Service<FileStorage>()("maplehustle/fil
         return removed
       }))
 
-    return { root, tmp, newName, write, read, remove, cleanTemp }
+    return { root, tmp, pathOf, newName, receive, readTemp, adopt, discard, write, read, remove, cleanTemp }
   })
 }) {
   static readonly layer = Layer.effect(this, this.make)

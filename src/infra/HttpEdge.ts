@@ -13,9 +13,35 @@ import { isHttpServerError } from "effect/http/HttpServerError"
 import { isSqlError } from "effect/sql/SqlError"
 import * as Crypto from "node:crypto"
 import * as Errors from "../domain/Errors.ts"
+import { UPLOAD_REQUEST_MAX_BYTES } from "../files/Api.ts"
 import * as Settings from "./Settings.ts"
 
 export const MAX_BODY_BYTES = 1024 * 1024
+
+/**
+ * Uploads (`POST /files`) may declare up to `UPLOAD_REQUEST_MAX_BYTES`; their
+ * multipart parser holds them to it and to the per-file limits as it streams.
+ */
+const isUpload = (request: HttpServerRequest.HttpServerRequest) =>
+  request.method === "POST" && request.url.split("?")[0] === "/files"
+
+/** HttpApi answers a body of a type no endpoint declared with a plain-text 415; clients get the envelope. */
+const withEnvelope415 = (request: HttpServerRequest.HttpServerRequest) => (response: HttpServerResponse.HttpServerResponse) => {
+  if (response.status !== 415 || response.body._tag !== "Uint8Array" || response.body.contentType === "application/json") {
+    return response
+  }
+  const declared = request.headers["content-type"] ?? null
+  const allowed = isUpload(request) ? ["multipart/form-data"] : ["application/json"]
+  return envelope(
+    Errors.UnsupportedMediaType,
+    new Errors.UnsupportedMediaType({
+      message: `Unsupported Content-Type ${declared ?? "(none)"}; send ${allowed.join(" or ")}`,
+      content_type: declared,
+      allowed
+    }),
+    415
+  )
+}
 
 const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/
 
@@ -86,7 +112,7 @@ const knownFailure = (cause: Cause.Cause<unknown>, request: HttpServerRequest.Ht
       return decodeErrorResponse(value)
     }
     if (HttpApiError.HttpApiPayloadTooLarge.is(value)) {
-      return payloadTooLarge
+      return payloadTooLarge(MAX_BODY_BYTES)
     }
     if (isHttpServerError(value)) {
       const reason = value.reason
@@ -99,7 +125,7 @@ const knownFailure = (cause: Cause.Cause<unknown>, request: HttpServerRequest.Ht
       }
       if (reason._tag === "RequestParseError") {
         return reason.reason === "BodyTooLarge"
-          ? payloadTooLarge
+          ? payloadTooLarge(MAX_BODY_BYTES)
           : envelope(Errors.BadRequest, new Errors.BadRequest({ message: "The request body could not be read" }), 400)
       }
     }
@@ -114,11 +140,12 @@ const knownFailure = (cause: Cause.Cause<unknown>, request: HttpServerRequest.Ht
   return undefined
 }
 
-const payloadTooLarge = envelope(
-  Errors.PayloadTooLarge,
-  new Errors.PayloadTooLarge({ message: `The request body exceeds ${MAX_BODY_BYTES} bytes`, limit_bytes: MAX_BODY_BYTES }),
-  413
-)
+const payloadTooLarge = (limit: number) =>
+  envelope(
+    Errors.PayloadTooLarge,
+    new Errors.PayloadTooLarge({ message: `The request body exceeds ${limit} bytes`, limit_bytes: limit }),
+    413
+  )
 
 const edge = HttpRouter.middleware((app) =>
   Effect.gen(function*() {
@@ -127,8 +154,9 @@ const edge = HttpRouter.middleware((app) =>
     const requestId = incoming !== undefined && requestIdPattern.test(incoming) ? incoming : crypto.randomUUID()
     const declaredLength = Number(request.headers["content-length"] ?? 0)
 
-    const response = declaredLength > MAX_BODY_BYTES
-      ? payloadTooLarge
+    const limit = isUpload(request) ? UPLOAD_REQUEST_MAX_BYTES : MAX_BODY_BYTES
+    const response = declaredLength > limit
+      ? payloadTooLarge(limit)
       : yield* app.pipe(
         Effect.catchCause((cause) => {
           if (Cause.hasInterruptsOnly(cause)) return Effect.failCause(cause)
@@ -143,6 +171,7 @@ const edge = HttpRouter.middleware((app) =>
             )
           )
         }),
+        Effect.map(withEnvelope415(request)),
         Effect.provideService(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(MAX_BODY_BYTES)),
         Effect.annotateLogs({ request_id: requestId })
       )

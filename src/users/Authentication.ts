@@ -3,7 +3,7 @@
  * alone — never from a request body. `Authentication` is the middleware tag
  * the groups declare; its implementation lives in `AuthenticationLive`.
  */
-import { Context, Effect } from "effect"
+import { Context, Effect, Option } from "effect"
 import { HttpApiMiddleware, HttpApiSecurity } from "effect/http-api"
 import { Forbidden, Unauthorized } from "../domain/Errors.ts"
 import type { Role, UserId } from "../domain/User.ts"
@@ -21,6 +21,19 @@ export class Authentication extends HttpApiMiddleware.Service<Authentication, { 
     security: { bearer: HttpApiSecurity.bearer },
     error: Unauthorized
   }
+) {}
+
+/** Who is calling on a route open to everyone: `None` without an `Authorization` header. */
+export class Viewer extends Context.Service<Viewer, Option.Option<Caller>>()("maplehustle/users/Authentication/Viewer") {}
+
+/**
+ * For routes whose answer depends on who asks but that anyone may call (public
+ * files): no token → anonymous; a token that does not verify → 401, so a
+ * client with an expired token learns it instead of seeing less.
+ */
+export class OptionalAuthentication extends HttpApiMiddleware.Service<OptionalAuthentication, { provides: Viewer }>()(
+  "maplehustle/users/OptionalAuthentication",
+  { error: Unauthorized }
 ) {}
 
 /** The caller, if it has one of `roles`; else 403 `Forbidden`. */

@@ -118,6 +118,18 @@ describe("HttpEdge", () => {
         assert.include(["HttpApiDecodeError", "BadRequest"], malformed.body._tag)
       }))
 
+    it.effect("a body of a type the route does not take answers 415 in the envelope", () =>
+      Effect.gen(function*() {
+        const text = yield* send(HttpClientRequest.post(`/echo/${validId}`).pipe(HttpClientRequest.bodyText("name=Ann", "text/plain")))
+        assert.deepStrictEqual(text.body, {
+          _tag: "UnsupportedMediaType",
+          message: "Unsupported Content-Type text/plain; send application/json",
+          content_type: "text/plain",
+          allowed: ["application/json"]
+        })
+        assert.strictEqual(text.status, 415)
+      }))
+
     it.effect("bodies over 1 MiB answer 413, declared or streamed", () =>
       Effect.gen(function*() {
         const big = "x".repeat(MAX_BODY_BYTES + 1)

@@ -22,7 +22,8 @@ export const send = (request: HttpClientRequest.HttpClientRequest) =>
   Effect.gen(function*() {
     const response = yield* HttpClient.execute(request)
     const text = yield* response.text
-    return { status: response.status, headers: response.headers, text, body: text === "" ? undefined : parseJson(text) } as TestResponse
+    const isJson = (response.headers["content-type"] ?? "").startsWith("application/json")
+    return { status: response.status, headers: response.headers, text, body: isJson && text !== "" ? parseJson(text) : undefined } as TestResponse
   })
 
 /** A new user of `role` and a bearer token for it. */

@@ -4,6 +4,10 @@
  */
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { Config, ConfigProvider, Effect, Layer } from "effect"
+import * as Fs from "node:fs/promises"
+import * as Os from "node:os"
+import * as Path from "node:path"
+import { FileStorage } from "../../src/files/Storage.ts"
 import { DomainLive, HttpApp } from "../../src/Http.ts"
 import { JobQueue } from "../../src/infra/JobQueue.ts"
 import { RateLimiter } from "../../src/infra/RateLimiter.ts"
@@ -36,6 +40,15 @@ export const TestRateLimiter = (enabled: boolean) =>
     })))
   )
 
+/** `FileStorage` in a fresh temporary `DATA_DIR`, removed when the layer is released. */
+export const TestFileStorage = Layer.unwrap(Effect.map(
+  Effect.acquireRelease(
+    Effect.promise(() => Fs.mkdtemp(Path.join(Os.tmpdir(), "mh-data-"))),
+    (dir) => Effect.promise(() => Fs.rm(dir, { recursive: true, force: true }))
+  ),
+  (dir) => Layer.fresh(FileStorage.layer).pipe(Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({ DATA_DIR: dir }))))
+))
+
 /**
  * The real routes and domain services on `NodeHttpServer.layerTest`, whose
  * `HttpClient` targets it; needs a database (`TestDatabase`) and `Redis`.
@@ -45,7 +58,7 @@ export const TestAppWith = (options: { readonly rateLimits: boolean }) =>
     Layer.provide(DomainLive),
     Layer.provideMerge(NodeHttpServer.layerTest),
     Layer.provideMerge(AccessTokens.layer),
-    Layer.provideMerge(Layer.mergeAll(JobQueue.layer, TestJwtSecret, TestRateLimiter(options.rateLimits)))
+    Layer.provideMerge(Layer.mergeAll(JobQueue.layer, TestJwtSecret, TestRateLimiter(options.rateLimits), TestFileStorage))
   )
 
 export const TestApp = TestAppWith({ rateLimits: false })
