@@ -82,6 +82,9 @@ export class AuthRepo extends Context.Service<AuthRepo>()("maplehustle/users/Aut
       readonly userAgent: string | null
       readonly ttlMs: number
     }) {
+      // One session write per user at a time: two logins evicting each other's rows in opposite orders deadlock.
+      // NO KEY UPDATE conflicts only with itself and FOR UPDATE, not with the foreign-key checks of other writes.
+      yield* sql`SELECT 1 FROM users WHERE id = ${token.userId} FOR NO KEY UPDATE`
       yield* sql`
         INSERT INTO refresh_tokens (user_id, family_id, parent_id, token_hash, user_agent, expires_at)
         VALUES (${token.userId}, ${token.familyId}, ${token.parentId}, ${token.tokenHash}, ${token.userAgent},

@@ -203,6 +203,16 @@ describe("auth", () => {
           assert.deepStrictEqual(left.body, [])
           assert.strictEqual((yield* send(post("/auth/logout-all"))).status, 401)
         }))
+
+      it.effect("concurrent logins of one user all succeed and still leave at most 5 sessions", () =>
+        Effect.gen(function*() {
+          const address = email("concurrent")
+          yield* register(address)
+          const results = yield* Effect.forEach(Array.from({ length: 40 }), () => login(address), { concurrency: "unbounded" })
+          assert.deepStrictEqual(results.map((r) => r.status), Array(40).fill(200))
+          const sessions = yield* send(HttpClientRequest.get("/auth/sessions").pipe(bearer(results[0]!.body.access_token)))
+          assert.strictEqual(sessions.body.length, 5)
+        }))
     }
   )
 })
