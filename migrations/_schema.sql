@@ -1,4 +1,4 @@
-\restrict eFN3qgB3pg1hRiZ9QDWra6YLzG3zKY4dkYIIiJXTTXfJgJclhMC5VxCvNYU2qsf
+\restrict 2N0UcrIpzGvROX02fbw4J0kufeDrSVIHneTQGdXvAgRjzSv9hZENwugnrSAWeyX
 
 CREATE EXTENSION IF NOT EXISTS btree_gist WITH SCHEMA public;
 
@@ -148,6 +148,16 @@ CREATE FUNCTION public.set_updated_at() RETURNS trigger
    BEGIN
      NEW.updated_at := now();
      RETURN NEW;
+   END
+   $$;
+
+CREATE FUNCTION public.users_delete_listings() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+   BEGIN
+     UPDATE services SET deleted_at = NEW.deleted_at WHERE provider_id = NEW.id AND deleted_at IS NULL;
+     UPDATE items SET deleted_at = NEW.deleted_at WHERE provider_id = NEW.id AND deleted_at IS NULL;
+     RETURN NULL;
    END
    $$;
 
@@ -936,6 +946,8 @@ CREATE TRIGGER reviews_updated_at BEFORE UPDATE ON public.reviews FOR EACH ROW E
 
 CREATE TRIGGER services_updated_at BEFORE UPDATE ON public.services FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
 
+CREATE TRIGGER users_delete_listings AFTER UPDATE OF deleted_at ON public.users FOR EACH ROW WHEN (((old.deleted_at IS NULL) AND (new.deleted_at IS NOT NULL))) EXECUTE FUNCTION public.users_delete_listings();
+
 CREATE TRIGGER users_updated_at BEFORE UPDATE ON public.users FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
 
 ALTER TABLE ONLY public.availability_slots
@@ -1067,19 +1079,20 @@ ALTER TABLE ONLY public.users
 ALTER TABLE ONLY public.users
     ADD CONSTRAINT users_province_code_fkey FOREIGN KEY (province_code) REFERENCES public.canadian_provinces(code) ON DELETE RESTRICT;
 
-\unrestrict eFN3qgB3pg1hRiZ9QDWra6YLzG3zKY4dkYIIiJXTTXfJgJclhMC5VxCvNYU2qsf
+\unrestrict 2N0UcrIpzGvROX02fbw4J0kufeDrSVIHneTQGdXvAgRjzSv9hZENwugnrSAWeyX
 
-\restrict 6fBxaQGtQm7wQL87ehdEYU5DkRc3rnBwcDdhiguIwcGIFCDpbfOZofKb13a4hpl
+\restrict V0vepDIbKbn1Gb23Q6lE0y4SCsl5IiOxqhJ0rx8t2EHakSv5pjdlsSy8a1T1T8m
 
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (1, '2026-12-01 11:18:42.344438+00', 'extensions_and_provinces');
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (2, '2026-12-01 11:18:42.344438+00', 'users_and_tokens');
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (3, '2026-12-01 11:18:42.344438+00', 'services_and_availability');
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (4, '2026-12-01 11:18:42.344438+00', 'bookings');
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (5, '2026-12-01 11:18:42.344438+00', 'items_and_orders');
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (6, '2026-12-01 11:18:42.344438+00', 'payments');
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (7, '2026-12-01 11:18:42.344438+00', 'messages_reviews_notifications');
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (8, '2026-12-01 11:18:42.344438+00', 'files');
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (9, '2026-12-01 11:18:42.344438+00', 'jobs_cron_reports');
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (10, '2026-12-01 11:18:42.344438+00', 'completed_jobs');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (1, '2026-12-01 13:42:12.765822+00', 'extensions_and_provinces');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (2, '2026-12-01 13:42:12.765822+00', 'users_and_tokens');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (3, '2026-12-01 13:42:12.765822+00', 'services_and_availability');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (4, '2026-12-01 13:42:12.765822+00', 'bookings');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (5, '2026-12-01 13:42:12.765822+00', 'items_and_orders');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (6, '2026-12-01 13:42:12.765822+00', 'payments');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (7, '2026-12-01 13:42:12.765822+00', 'messages_reviews_notifications');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (8, '2026-12-01 13:42:12.765822+00', 'files');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (9, '2026-12-01 13:42:12.765822+00', 'jobs_cron_reports');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (10, '2026-12-01 13:42:12.765822+00', 'completed_jobs');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (11, '2026-12-01 13:42:12.765822+00', 'deleted_users_take_their_listings');
 
-\unrestrict 6fBxaQGtQm7wQL87ehdEYU5DkRc3rnBwcDdhiguIwcGIFCDpbfOZofKb13a4hpl
+\unrestrict V0vepDIbKbn1Gb23Q6lE0y4SCsl5IiOxqhJ0rx8t2EHakSv5pjdlsSy8a1T1T8m

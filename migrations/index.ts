@@ -12,6 +12,7 @@ import m00007 from "./00007_messages_reviews_notifications.ts"
 import m00008 from "./00008_files.ts"
 import m00009 from "./00009_jobs_cron_reports.ts"
 import m00010 from "./00010_completed_jobs.ts"
+import m00011 from "./00011_deleted_users_take_their_listings.ts"
 
 export const migrations = {
   "00001_extensions_and_provinces": m00001,
@@ -23,5 +24,6 @@ export const migrations = {
   "00007_messages_reviews_notifications": m00007,
   "00008_files": m00008,
   "00009_jobs_cron_reports": m00009,
-  "00010_completed_jobs": m00010
+  "00010_completed_jobs": m00010,
+  "00011_deleted_users_take_their_listings": m00011
 }

@@ -147,8 +147,13 @@ export class ItemsRepo extends Context.Service<ItemsRepo>()("maplehustle/items/I
         }
       })()
       const page = keyset(sql, order, sql`i.id`, filter.after)
+      // As services' search: rank items alone, join sellers for the page (migration 00011 deletes a deleted
+      // user's items), and join them first only to filter by province.
       return yield* sql<ItemRow & { sortKey: string }>`
-        SELECT ${columns}, ${order.key}::text AS sort_key FROM ${from}
+        SELECT ${columns}, p.sort_key
+        FROM (
+          SELECT i.id, ${order.key} AS sort_value, ${order.key}::text AS sort_key
+          FROM items i ${filter.province === undefined ? sql`` : sql`JOIN users u ON u.id = i.provider_id AND u.deleted_at IS NULL`}
           WHERE i.deleted_at IS NULL
             AND ${query === undefined ? sql`true` : sql`i.search @@ ${query}`}
             AND ${filter.categoryId === undefined ? sql`true` : sql`i.category_id = ${filter.categoryId}`}
@@ -158,7 +163,10 @@ export class ItemsRepo extends Context.Service<ItemsRepo>()("maplehustle/items/I
             AND ${filter.inStock === undefined ? sql`true` : filter.inStock ? sql`i.inventory_quantity > 0` : sql`i.inventory_quantity = 0`}
             AND ${page.after}
           ORDER BY ${page.orderBy}
-          LIMIT ${filter.limit + 1}`
+          LIMIT ${filter.limit + 1}
+        ) p
+        JOIN ${from} ON i.id = p.id
+        ORDER BY ${keyset(sql, { ...order, key: sql`p.sort_value` }, sql`p.id`, Option.none()).orderBy}`
     }, Effect.orDie)
 
     return { insertCategory, listCategories, categoryExists, findById, insert, update, softDelete, list, search }

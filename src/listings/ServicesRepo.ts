@@ -136,20 +136,29 @@ export class ServicesRepo extends Context.Service<ServicesRepo>()("maplehustle/l
         }
       })()
       const page = keyset(sql, order, sql`s.id`, filter.after)
+      // Rank services alone and join providers for the page only: a deleted user's services are deleted with
+      // them (migration 00011). The provider is joined first only when a filter or the sort needs it.
+      const byProvider = filter.province !== undefined || filter.city !== undefined || filter.sort === "rating"
       return yield* sql<ServiceRow & { sortKey: string }>`
-        SELECT ${columns}, ${order.key}::text AS sort_key
-        FROM services s JOIN users u ON u.id = s.provider_id AND u.deleted_at IS NULL
-        WHERE s.deleted_at IS NULL AND s.status = 'active'
-          AND ${query === undefined ? sql`true` : sql`s.search @@ ${query}`}
-          AND ${filter.type === undefined ? sql`true` : sql`s.type = ${filter.type}`}
-          AND ${filter.minRate === undefined ? sql`true` : sql`s.hourly_rate >= ${filter.minRate}::numeric`}
-          AND ${filter.maxRate === undefined ? sql`true` : sql`s.hourly_rate <= ${filter.maxRate}::numeric`}
-          AND ${filter.province === undefined ? sql`true` : sql`u.province_code = ${filter.province}`}
-          AND ${filter.city === undefined ? sql`true` : sql`lower(u.city) = lower(${filter.city})`}
-          AND ${filter.featured === undefined ? sql`true` : sql`s.is_featured = ${filter.featured}`}
-          AND ${page.after}
-        ORDER BY ${page.orderBy}
-        LIMIT ${filter.limit + 1}`
+        SELECT ${columns}, p.sort_key
+        FROM (
+          SELECT s.id, ${order.key} AS sort_value, ${order.key}::text AS sort_key
+          FROM services s ${byProvider ? sql`JOIN users u ON u.id = s.provider_id AND u.deleted_at IS NULL` : sql``}
+          WHERE s.deleted_at IS NULL AND s.status = 'active'
+            AND ${query === undefined ? sql`true` : sql`s.search @@ ${query}`}
+            AND ${filter.type === undefined ? sql`true` : sql`s.type = ${filter.type}`}
+            AND ${filter.minRate === undefined ? sql`true` : sql`s.hourly_rate >= ${filter.minRate}::numeric`}
+            AND ${filter.maxRate === undefined ? sql`true` : sql`s.hourly_rate <= ${filter.maxRate}::numeric`}
+            AND ${filter.province === undefined ? sql`true` : sql`u.province_code = ${filter.province}`}
+            AND ${filter.city === undefined ? sql`true` : sql`lower(u.city) = lower(${filter.city})`}
+            AND ${filter.featured === undefined ? sql`true` : sql`s.is_featured = ${filter.featured}`}
+            AND ${page.after}
+          ORDER BY ${page.orderBy}
+          LIMIT ${filter.limit + 1}
+        ) p
+        JOIN services s ON s.id = p.id
+        JOIN users u ON u.id = s.provider_id
+        ORDER BY ${keyset(sql, { ...order, key: sql`p.sort_value` }, sql`p.id`, Option.none()).orderBy}`
     }, Effect.orDie)
 
     /**

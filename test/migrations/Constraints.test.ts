@@ -186,4 +186,19 @@ it.layer(TestDatabase(), { timeout: "60 seconds" })("schema constraints", (it) =
       const rows = yield* sql<{ fresh: boolean }>`SELECT updated_at > created_at + interval '1 hour' AS fresh FROM services WHERE id = ${service!.id}`
       assert.isTrue(rows[0]?.fresh)
     }))
+
+  it.effect("a deleted user's services and items are deleted with them, and no one else's", () =>
+    Effect.gen(function*() {
+      const sql = yield* SqlClient
+      const providerId = yield* insertUser("provider")
+      const otherId = yield* insertUser("provider")
+      yield* insertService(providerId)
+      yield* insertService(otherId)
+      yield* insertItem(providerId, 2)
+      yield* sql`UPDATE users SET deleted_at = now() WHERE id = ${providerId}`
+      const live = yield* sql<{ providerId: string }>`
+        SELECT provider_id FROM services WHERE deleted_at IS NULL AND provider_id IN (${providerId}, ${otherId})
+        UNION ALL SELECT provider_id FROM items WHERE deleted_at IS NULL AND provider_id = ${providerId}`
+      assert.deepStrictEqual(live.map((row) => row.providerId), [otherId])
+    }))
 })
