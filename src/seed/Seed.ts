@@ -296,5 +296,7 @@ export const insert = (dataset: Dataset) =>
       )
       yield* insertAll(sql, "item_tags", dataset.items.flatMap(({ item, tags }) => tags.map((tag) => ({ itemId: item.id, tag }))))
     }))
-    yield* sql`ANALYZE`
+    // VACUUM, not only ANALYZE: a GIN index filled in one transaction keeps its entries in a pending list,
+    // which the planner prices so high that it scans the table instead (20 ms instead of 3 ms a search).
+    yield* sql`VACUUM ANALYZE`
   })
