@@ -12,14 +12,14 @@ import { Context, Effect, Layer } from "effect"
 import * as Crypto from "node:crypto"
 
 // `algorithm: 2` is `Algorithm.Argon2id` (a const enum, which type stripping cannot read).
-const options = { algorithm: 2, memoryCost: 65_536, timeCost: 2, parallelism: 1 } as const
+export const hashOptions = { algorithm: 2, memoryCost: 65_536, timeCost: 2, parallelism: 1 } as const
 
 export class Passwords extends Context.Service<Passwords>()("maplehustle/users/Passwords", {
   make: Effect.gen(function*() {
     // At start-up (~60 ms), not lazily: a first unknown email would otherwise pay two hashes and stand out.
-    const dummy = yield* Effect.promise(() => hash(Crypto.randomBytes(16).toString("hex"), options))
+    const dummy = yield* Effect.promise(() => hash(Crypto.randomBytes(16).toString("hex"), hashOptions))
 
-    const hashPassword = Effect.fn("Passwords.hash")((password: string) => Effect.promise(() => hash(password, options)))
+    const hashPassword = Effect.fn("Passwords.hash")((password: string) => Effect.promise(() => hash(password, hashOptions)))
 
     /** Whether `password` matches `stored`; a malformed stored hash is a mismatch. */
     const verify = Effect.fn("Passwords.verify")((stored: string, password: string) =>

@@ -3,7 +3,7 @@
  * of the schema, with rating summaries that add up.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer } from "effect"
+import { Effect } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
 import * as Seed from "../../src/seed/Seed.ts"
 import { TestDatabase } from "../utils/TestDatabase.ts"

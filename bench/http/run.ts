@@ -1,0 +1,294 @@
+// @effect-diagnostics processEnv:off
+/**
+ * `npm run bench:http`: the service's main reads and login on the seeded
+ * dataset (`npm run seed`, scale 1) against Postgres, side by side in one run
+ * with the stack's own ceilings (`reference.ts`): a bare HttpApi answering a
+ * constant JSON of the same size, and one doing a single `SELECT` by primary
+ * key. autocannon, 50 connections, a warm-up, then rounds that interleave the
+ * targets; medians of the rounds. Login runs on its own instance under
+ * `--cpu-prof`, next to the password hash's own throughput here, to show what
+ * bounds it. Writes `docs/benchmarks/http.md`; `BENCH_QUICK=1` for a short run
+ * (then nothing is written).
+ */
+import { hash, verify } from "@node-rs/argon2"
+import autocannon from "autocannon"
+import { type ChildProcess, spawn, spawnSync } from "node:child_process"
+import * as Fs from "node:fs/promises"
+import * as Os from "node:os"
+import * as Path from "node:path"
+import pg from "pg"
+import { SEED_EMAIL_DOMAIN, SEED_PASSWORD } from "../../src/seed/Seed.ts"
+import { hashOptions } from "../../src/users/Passwords.ts"
+
+const quick = process.env.BENCH_QUICK === "1"
+const ROUNDS = quick ? 1 : 3
+const DURATION_S = quick ? 3 : 10
+const WARMUP_S = quick ? 2 : 5
+const CONNECTIONS = 50
+const adminUrl = process.env.BENCH_DATABASE_ADMIN_URL ?? "postgres://root@127.0.0.1:5432/postgres"
+const databaseName = "mh_bench_http"
+const databaseUrl = adminUrl.replace(/\/[^/]*$/, `/${databaseName}`)
+const redisUrl = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379/14"
+const PORTS = { ours: 4310, constant: 4311, select: 4312, login: 4313 }
+
+const median = (xs: ReadonlyArray<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+const fmt = (n: number, digits = 0) => n.toLocaleString("en-CA", { maximumFractionDigits: digits, minimumFractionDigits: digits })
+const log = (message: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${message}\n`)
+const node = process.execPath
+const root = Path.resolve(import.meta.dirname, "../..")
+
+// ---- dataset ----
+
+const admin = new pg.Pool({ connectionString: adminUrl, max: 1 })
+await admin.query(`DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`)
+await admin.query(`CREATE DATABASE ${databaseName}`)
+await admin.end()
+log("seeding (scale 1)")
+const seeded = spawnSync(node, ["src/seed.ts"], { cwd: root, env: { ...process.env, DATABASE_URL: databaseUrl }, encoding: "utf8" })
+if (seeded.status !== 0) throw new Error(`seed failed: ${seeded.stderr}`)
+log(seeded.stdout.trim())
+const db = new pg.Pool({ connectionString: databaseUrl, max: 2 })
+const serviceIds = (await db.query<{ id: string }>(
+  "SELECT id FROM services WHERE deleted_at IS NULL ORDER BY md5(id::text) LIMIT 2000"
+)).rows.map((r) => r.id)
+const emails = (await db.query<{ email: string }>(
+  `SELECT email FROM users WHERE email LIKE $1 ORDER BY md5(id::text) LIMIT 500`,
+  [`%@${SEED_EMAIL_DOMAIN}`]
+)).rows.map((r) => r.email)
+const version = (await db.query<{ server_version: string }>("SHOW server_version")).rows[0]!.server_version
+await db.end()
+
+// ---- processes ----
+
+const children: Array<ChildProcess> = []
+process.on("exit", () => children.forEach((child) => child.kill("SIGKILL")))
+
+const start = (args: ReadonlyArray<string>, env: Record<string, string>) => {
+  const child = spawn(node, args, { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "inherit"] })
+  children.push(child)
+  return child
+}
+
+const stop = (child: ChildProcess) =>
+  new Promise<void>((resolve) => {
+    if (child.exitCode !== null) return resolve()
+    child.once("exit", () => resolve())
+    child.kill("SIGTERM")
+  })
+
+const waitFor = async (url: string) => {
+  for (let i = 0; i < 300; i++) {
+    const ok = await fetch(url).then((r) => r.status < 500, () => false)
+    if (ok) return
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  throw new Error(`${url} never answered`)
+}
+
+const dataDir = await Fs.mkdtemp(Path.join(Os.tmpdir(), "mh-bench-http-"))
+const serviceEnv = (port: number) => ({
+  DATABASE_URL: databaseUrl,
+  REDIS_URL: redisUrl,
+  PORT: String(port),
+  DATA_DIR: dataDir,
+  RATE_LIMITS_ENABLED: "false",
+  WORKERS_ENABLED: "false",
+  JWT_SECRET: "bench-secret-for-signing-access-tokens-0123456789",
+  LOG_LEVEL: "Warning"
+})
+
+log("starting the service and the reference servers")
+start(["src/main.ts"], serviceEnv(PORTS.ours))
+await waitFor(`http://127.0.0.1:${PORTS.ours}/health/ready`)
+const sample = await fetch(`http://127.0.0.1:${PORTS.ours}/services/${serviceIds[0]}`).then((r) => r.text())
+const bodyFile = Path.join(dataDir, "service.json")
+await Fs.writeFile(bodyFile, sample)
+start(["bench/http/reference.ts", "constant"], { PORT: String(PORTS.constant), BENCH_BODY_FILE: bodyFile })
+start(["bench/http/reference.ts", "select"], { PORT: String(PORTS.select), DATABASE_URL: databaseUrl })
+await waitFor(`http://127.0.0.1:${PORTS.constant}/services/${serviceIds[0]}`)
+await waitFor(`http://127.0.0.1:${PORTS.select}/services/${serviceIds[0]}`)
+
+// ---- load ----
+
+interface Target {
+  readonly name: string
+  readonly port: number
+  readonly method?: "GET" | "POST"
+  /** The next request's path and body. */
+  readonly next: (i: number) => { readonly path: string; readonly body?: string }
+}
+
+const searchQueries = [
+  "dog walking", "house cleaning", "garden weeding", "overnight dog care", "snow", "groceries pharmacy",
+  "deep cleaning", "hedge trimming", "house sitting plants", "puppy", "eco-friendly", "seniors"
+]
+
+const byId = (name: string, port: number): Target => ({ name, port, next: (i) => ({ path: `/services/${serviceIds[i % serviceIds.length]}` }) })
+const targets = {
+  constant: byId("reference: constant JSON", PORTS.constant),
+  select: byId("reference: one SELECT by key", PORTS.select),
+  service: byId("GET /services/{id}", PORTS.ours),
+  search: {
+    name: "GET /search/services?q=…",
+    port: PORTS.ours,
+    next: (i) => ({ path: `/search/services?q=${encodeURIComponent(searchQueries[i % searchQueries.length]!)}` })
+  } satisfies Target,
+  login: {
+    name: "POST /auth/login",
+    port: PORTS.login,
+    method: "POST",
+    next: (i) => ({ path: "/auth/login", body: `{"email":"${emails[i % emails.length]}","password":"${SEED_PASSWORD}"}` })
+  } satisfies Target
+}
+
+interface Measured {
+  readonly rps: number
+  readonly p50: number
+  readonly p99: number
+  readonly failures: number
+}
+
+const load = (target: Target, seconds: number): Promise<Measured> => {
+  let i = 0
+  return autocannon({
+    url: `http://127.0.0.1:${target.port}`,
+    connections: CONNECTIONS,
+    duration: seconds,
+    requests: [{
+      method: target.method ?? "GET",
+      headers: { "content-type": "application/json" },
+      setupRequest: (request) => {
+        const { path, body } = target.next(i++)
+        return { ...request, path, ...(body !== undefined && { body }) }
+      }
+    }]
+  }).then((result) => ({
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    failures: result.non2xx + result.errors + result.timeouts
+  }))
+}
+
+const measure = async (keys: ReadonlyArray<keyof typeof targets>) => {
+  const runs = new Map<string, Array<Measured>>(keys.map((key) => [key, []]))
+  for (const key of keys) {
+    log(`warm-up ${targets[key].name}`)
+    await load(targets[key], WARMUP_S)
+  }
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const key of keys) {
+      const measured = await load(targets[key], DURATION_S)
+      log(`round ${round} ${targets[key].name}: ${fmt(measured.rps)} req/s, p50 ${measured.p50} ms, p99 ${measured.p99} ms`)
+      runs.get(key)!.push(measured)
+    }
+  }
+  return new Map([...runs].map(([key, results]) => [key, {
+    rps: median(results.map((r) => r.rps)),
+    p50: median(results.map((r) => r.p50)),
+    p99: median(results.map((r) => r.p99)),
+    failures: results.reduce((sum, r) => sum + r.failures, 0)
+  }]))
+}
+
+const reads = await measure(["constant", "select", "service", "search"])
+await Promise.all(children.splice(0).map(stop))
+
+// ---- login: the hash alone, then the route under a CPU profile ----
+
+log("password hash throughput alone")
+const stored = await hash(SEED_PASSWORD, hashOptions)
+const hashRps = await (async () => {
+  const until = Date.now() + DURATION_S * 1000
+  let done = 0
+  await Promise.all(Array.from({ length: CONNECTIONS }, async () => {
+    while (Date.now() < until) {
+      await verify(stored, SEED_PASSWORD)
+      done++
+    }
+  }))
+  return done / DURATION_S
+})()
+log(`argon2id verify: ${fmt(hashRps, 1)}/s`)
+
+const profileDir = Path.join(dataDir, "profile")
+const loginService = start(["--cpu-prof", "--cpu-prof-dir", profileDir, "src/main.ts"], serviceEnv(PORTS.login))
+await waitFor(`http://127.0.0.1:${PORTS.login}/health/ready`)
+const login = (await measure(["login"])).get("login")!
+await stop(loginService)
+
+interface ProfileNode {
+  readonly id: number
+  readonly callFrame: { readonly functionName: string; readonly url: string }
+}
+const [profileFile] = await Fs.readdir(profileDir)
+const profile = JSON.parse(await Fs.readFile(Path.join(profileDir, profileFile!), "utf8")) as {
+  nodes: Array<ProfileNode>
+  samples: Array<number>
+  timeDeltas: Array<number>
+}
+const nodes = new Map(profile.nodes.map((n) => [n.id, n]))
+const selfTime = new Map<string, number>()
+let total = 0
+profile.samples.forEach((id, i) => {
+  const frame = nodes.get(id)!.callFrame
+  const where = frame.url === "" ? frame.functionName : `${frame.functionName || "(anonymous)"} ${frame.url.replace(/^.*node_modules\//, "").replace(`file://${root}/`, "")}`
+  const delta = profile.timeDeltas[i] ?? 0
+  selfTime.set(where, (selfTime.get(where) ?? 0) + delta)
+  total += delta
+})
+const idle = selfTime.get("(idle)") ?? 0
+const top = [...selfTime].filter(([where]) => where !== "(idle)").sort((a, b) => b[1] - a[1]).slice(0, 8)
+
+// ---- report ----
+
+await Fs.rm(dataDir, { recursive: true, force: true })
+const r = (key: string) => reads.get(key)!
+const line = (name: string, m: Measured, vs: string) =>
+  `| ${name} | ${fmt(m.rps)} | ${fmt(m.p50)} | ${fmt(m.p99)} | ${vs} | ${m.failures} |`
+const ratio = (a: number, b: number) => `${fmt((a / b) * 100)} %`
+
+const report = `# HTTP benchmark
+
+\`npm run bench:http\` (\`bench/http/run.ts\`) on ${Os.cpus().length} cores (${Os.cpus()[0]?.model ?? "unknown CPU"}), Node ${process.version},
+PostgreSQL ${version}, the seeded dataset at scale 1 (\`npm run seed\`: 22,000 users, 10,000 services, 20,000 items).
+autocannon in the coordinating process, ${CONNECTIONS} connections, ${WARMUP_S} s of warm-up per target, then ${ROUNDS} rounds of
+${DURATION_S} s that interleave the targets; each figure is the median of the rounds. The service runs as \`npm run api\`
+would (no workers, rate limits off, access log off), with no cache in front of Postgres: every read is a query.
+Machine noise between runs is about ±15 %; compare ratios within one run.
+
+| target | req/s | p50 ms | p99 ms | vs | non-2xx + errors |
+|---|---:|---:|---:|---|---:|
+${line(targets.constant.name, r("constant"), "ceiling: the stack, no I/O")}
+${line(targets.select.name, r("select"), "ceiling: the stack + one query")}
+${line(targets.service.name, r("service"), `${ratio(r("service").rps, r("select").rps)} of one SELECT`)}
+${line(targets.search.name, r("search"), `p99 ${r("search").p99 < 50 ? "under" : "over"} 50 ms`)}
+${line(targets.login.name, login, `${ratio(login.rps, hashRps)} of the hash alone`)}
+
+- \`GET /services/{id}\` is the service with its provider's public view and rating (one statement with a join), through
+  the whole stack: edge middleware (request id, security headers, traceparent), schema decoding and encoding.
+  Target ≥ 70 % of the one-SELECT ceiling: **${r("service").rps >= 0.7 * r("select").rps ? "met" : "not met"}**.
+- \`GET /search/services?q=…\` rotates ${searchQueries.length} queries (full text, ranked, first page of 20).
+  Target p99 < 50 ms at ${CONNECTIONS} connections: **${r("search").p99 < 50 ? "met" : "not met"}**.
+- \`POST /auth/login\` rotates ${emails.length} seeded accounts. argon2id (64 MiB, 2 passes) verifies ${fmt(hashRps, 1)}
+  passwords/s on this machine with nothing else running (${CONNECTIONS} at a time, in this process); login reaches
+  ${ratio(login.rps, hashRps)} of that while also serving HTTP, signing the token and writing the refresh token.
+
+## What bounds login: the main thread's CPU profile
+
+\`node --cpu-prof\` on the service during the login rounds. The hash runs on libuv's thread pool, outside this profile;
+the main thread — HTTP, Effect, SQL, JWT — was idle ${ratio(idle, total)} of the time, so login waits for the hash.
+
+| self time | where |
+|---:|---|
+${top.map(([where, time]) => `| ${ratio(time, total)} | \`${where.replaceAll("|", "\\|")}\` |`).join("\n")}
+`
+
+if (quick) {
+  process.stdout.write(report)
+} else {
+  await Fs.mkdir(Path.join(root, "docs/benchmarks"), { recursive: true })
+  await Fs.writeFile(Path.join(root, "docs/benchmarks/http.md"), report)
+  log("wrote docs/benchmarks/http.md")
+}
+process.exit(0)
