@@ -27,7 +27,7 @@
  *   the Postgres time of an in-place UPDATE); `all_jobs` reads both tables.
  */
 import { PgClient } from "@effect/sql-pg/PgClient"
-import { Context, Duration, Effect, Layer, Option, Queue, Schema, Tracer } from "effect"
+import { Context, Duration, Effect, Layer, Option, Queue, References, Schema, Tracer } from "effect"
 import type { SqlError } from "effect/sql/SqlError"
 import { defaultQueue, Job, type QueueName } from "../domain/Job.ts"
 import * as PgPoolClient from "./PgPoolClient.ts"
@@ -93,12 +93,16 @@ const encodeJob = Schema.encodeSync(JobJson)
 
 const truncate = (text: string) => text.length > MAX_ERROR_LENGTH ? `${text.slice(0, MAX_ERROR_LENGTH)}…` : text
 
-/** `traceparent` of the current span, stored with the job so its run can link back. */
-const currentTraceparent = Effect.map(Effect.option(Effect.currentSpan), (span) =>
-  Option.match(span, {
-    onNone: () => null,
-    onSome: (s: Tracer.Span) => ({ traceparent: `00-${s.traceId}-${s.spanId}-${s.sampled ? "01" : "00"}` })
-  }))
+/**
+ * `traceparent` of the current span, stored with the job so its run can link
+ * back; none while tracing is off (its spans are no-ops without ids). Not
+ * `Effect.currentSpan`, which fails, capturing a stack, where there is no span.
+ */
+const currentTraceparent = Effect.gen(function*() {
+  if (!(yield* References.TracerEnabled)) return null
+  const span = Option.getOrUndefined(yield* Effect.serviceOption(Tracer.ParentSpan))
+  return span === undefined ? null : { traceparent: `00-${span.traceId}-${span.spanId}-${span.sampled ? "01" : "00"}` }
+})
 
 
 export class JobQueue extends Context.Service<JobQueue>()("maplehustle/infra/JobQueue", {
