@@ -1,8 +1,10 @@
 /**
  * Read-only SQL of search that spans features: suggestions by prefix over
  * service titles, item names and provider names. The prefix is matched with
- * `LIKE` after escaping its wildcards, on the `lower(...) text_pattern_ops`
- * indexes of services and items.
+ * `LIKE` after escaping its wildcards, and bounded by an explicit range on
+ * the `lower(...) text_pattern_ops` indexes of services and items: a prepared
+ * statement soon runs a generic plan, and a generic plan cannot turn
+ * `LIKE $1` into an index range (it scanned every service).
  */
 import { Context, Effect, Layer, type Option } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
@@ -38,15 +40,20 @@ export class SearchRepo extends Context.Service<SearchRepo>()("maplehustle/searc
     const suggestions = Effect.fn("SearchRepo.suggestions")(
       function*(prefix: string, types: ReadonlyArray<SuggestionType>, limit: number) {
         const pattern = `${literal(prefix)}%`
+        // Every string that starts with the prefix sorts, byte by byte, between it and it followed by U+10FFFF.
+        const from = prefix.toLowerCase()
+        const until = `${from}\u{10FFFF}`
         const parts = types.map((type) => {
           switch (type) {
             case "services":
               return sql`(SELECT title AS text, 'services' AS type, id::text AS id FROM services
-                          WHERE lower(title) LIKE ${pattern} AND deleted_at IS NULL AND status = 'active'
+                          WHERE lower(title) ~>=~ ${from} AND lower(title) ~<~ ${until} AND lower(title) LIKE ${pattern}
+                            AND deleted_at IS NULL AND status = 'active'
                           ORDER BY lower(title), id LIMIT ${limit})`
             case "items":
               return sql`(SELECT name AS text, 'items' AS type, id::text AS id FROM items
-                          WHERE lower(name) LIKE ${pattern} AND deleted_at IS NULL
+                          WHERE lower(name) ~>=~ ${from} AND lower(name) ~<~ ${until} AND lower(name) LIKE ${pattern}
+                            AND deleted_at IS NULL
                           ORDER BY lower(name), id LIMIT ${limit})`
             case "providers":
               return sql`(SELECT name AS text, 'providers' AS type, id::text AS id FROM users
