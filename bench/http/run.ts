@@ -18,6 +18,7 @@ import * as Os from "node:os"
 import * as Path from "node:path"
 import pg from "pg"
 import { SEED_EMAIL_DOMAIN, SEED_PASSWORD } from "../../src/seed/Seed.ts"
+import { searchPlans } from "./plans.ts"
 import { hashOptions } from "../../src/users/Passwords.ts"
 
 const quick = process.env.BENCH_QUICK === "1"
@@ -98,13 +99,14 @@ const serviceEnv = (port: number) => ({
 })
 
 log("starting the service and the reference servers")
-start(["src/main.ts"], serviceEnv(PORTS.ours))
+const servers = new Map<number, ChildProcess>()
+servers.set(PORTS.ours, start(["src/main.ts"], serviceEnv(PORTS.ours)))
 await waitFor(`http://127.0.0.1:${PORTS.ours}/health/ready`)
 const sample = await fetch(`http://127.0.0.1:${PORTS.ours}/services/${serviceIds[0]}`).then((r) => r.text())
 const bodyFile = Path.join(dataDir, "service.json")
 await Fs.writeFile(bodyFile, sample)
-start(["bench/http/reference.ts", "constant"], { PORT: String(PORTS.constant), BENCH_BODY_FILE: bodyFile })
-start(["bench/http/reference.ts", "select"], { PORT: String(PORTS.select), DATABASE_URL: databaseUrl })
+servers.set(PORTS.constant, start(["bench/http/reference.ts", "constant"], { PORT: String(PORTS.constant), BENCH_BODY_FILE: bodyFile }))
+servers.set(PORTS.select, start(["bench/http/reference.ts", "select"], { PORT: String(PORTS.select), DATABASE_URL: databaseUrl }))
 await waitFor(`http://127.0.0.1:${PORTS.constant}/services/${serviceIds[0]}`)
 await waitFor(`http://127.0.0.1:${PORTS.select}/services/${serviceIds[0]}`)
 
@@ -146,10 +148,22 @@ interface Measured {
   readonly p50: number
   readonly p99: number
   readonly failures: number
+  /** CPU time of the server process per request, in µs. */
+  readonly cpuUs: number
 }
 
-const load = (target: Target, seconds: number): Promise<Measured> => {
+/** CPU seconds so far of a process (Linux `/proc`): user + system. */
+const processCpu = async (pid: number | undefined) => {
+  if (pid === undefined) return 0
+  const stat = await Fs.readFile(`/proc/${pid}/stat`, "utf8").catch(() => "")
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
+  return (Number(fields[11]) + Number(fields[12])) / 100
+}
+
+const load = async (target: Target, seconds: number): Promise<Measured> => {
   let i = 0
+  const pid = servers.get(target.port)?.pid
+  const cpuBefore = await processCpu(pid)
   return autocannon({
     url: `http://127.0.0.1:${target.port}`,
     connections: CONNECTIONS,
@@ -162,11 +176,12 @@ const load = (target: Target, seconds: number): Promise<Measured> => {
         return { ...request, path, ...(body !== undefined && { body }) }
       }
     }]
-  }).then((result) => ({
+  }).then(async (result) => ({
     rps: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
-    failures: result.non2xx + result.errors + result.timeouts
+    failures: result.non2xx + result.errors + result.timeouts,
+    cpuUs: ((await processCpu(pid)) - cpuBefore) * 1e6 / Math.max(1, result.requests.total)
   }))
 }
 
@@ -187,7 +202,8 @@ const measure = async (keys: ReadonlyArray<keyof typeof targets>) => {
     rps: median(results.map((r) => r.rps)),
     p50: median(results.map((r) => r.p50)),
     p99: median(results.map((r) => r.p99)),
-    failures: results.reduce((sum, r) => sum + r.failures, 0)
+    failures: results.reduce((sum, r) => sum + r.failures, 0),
+    cpuUs: median(results.map((r) => r.cpuUs))
   }]))
 }
 
@@ -211,10 +227,31 @@ const hashRps = await (async () => {
 })()
 log(`argon2id verify: ${fmt(hashRps, 1)}/s`)
 
+/** CPU seconds so far of each thread of `pid`, by thread name (Linux `/proc`). */
+const threadCpu = async (pid: number) => {
+  const byName = new Map<string, number>()
+  for (const tid of await Fs.readdir(`/proc/${pid}/task`)) {
+    const stat = await Fs.readFile(`/proc/${pid}/task/${tid}/stat`, "utf8").catch(() => "")
+    const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"))
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
+    const seconds = (Number(fields[11]) + Number(fields[12])) / 100
+    const group = name.startsWith("libuv-worker") ? "libuv workers (argon2id)" : name === "MainThread" || name === "node" ? "main thread (HTTP, Effect, SQL, JWT)" : "V8 and other threads (GC, compiler)"
+    byName.set(group, (byName.get(group) ?? 0) + seconds)
+  }
+  return byName
+}
+
 const profileDir = Path.join(dataDir, "profile")
 const loginService = start(["--cpu-prof", "--cpu-prof-dir", profileDir, "src/main.ts"], serviceEnv(PORTS.login))
+servers.set(PORTS.login, loginService)
 await waitFor(`http://127.0.0.1:${PORTS.login}/health/ready`)
+const cpuBefore = await threadCpu(loginService.pid!)
+const loginStarted = Date.now()
 const login = (await measure(["login"])).get("login")!
+const loginSeconds = (Date.now() - loginStarted) / 1000
+const cpuAfter = await threadCpu(loginService.pid!)
+const threads = [...cpuAfter].map(([group, seconds]) => [group, seconds - (cpuBefore.get(group) ?? 0)] as const)
+  .sort((a, b) => b[1] - a[1])
 await stop(loginService)
 
 interface ProfileNode {
@@ -238,14 +275,17 @@ profile.samples.forEach((id, i) => {
   total += delta
 })
 const idle = selfTime.get("(idle)") ?? 0
-const top = [...selfTime].filter(([where]) => where !== "(idle)").sort((a, b) => b[1] - a[1]).slice(0, 8)
+const top = [...selfTime].filter(([where, time]) => where !== "(idle)" && time >= total / 200).sort((a, b) => b[1] - a[1]).slice(0, 8)
 
 // ---- report ----
+
+log("query plans")
+const plans = await searchPlans(databaseUrl)
 
 await Fs.rm(dataDir, { recursive: true, force: true })
 const r = (key: string) => reads.get(key)!
 const line = (name: string, m: Measured, vs: string) =>
-  `| ${name} | ${fmt(m.rps)} | ${fmt(m.p50)} | ${fmt(m.p99)} | ${vs} | ${m.failures} |`
+  `| ${name} | ${fmt(m.rps)} | ${fmt(m.p50)} | ${fmt(m.p99)} | ${fmt(m.cpuUs)} | ${vs} | ${m.failures} |`
 const ratio = (a: number, b: number) => `${fmt((a / b) * 100)} %`
 
 const report = `# HTTP benchmark
@@ -257,8 +297,8 @@ ${DURATION_S} s that interleave the targets; each figure is the median of the ro
 would (no workers, rate limits off, access log off), with no cache in front of Postgres: every read is a query.
 Machine noise between runs is about ±15 %; compare ratios within one run.
 
-| target | req/s | p50 ms | p99 ms | vs | non-2xx + errors |
-|---|---:|---:|---:|---|---:|
+| target | req/s | p50 ms | p99 ms | server CPU µs/req | vs | non-2xx + errors |
+|---|---:|---:|---:|---:|---|---:|
 ${line(targets.constant.name, r("constant"), "ceiling: the stack, no I/O")}
 ${line(targets.select.name, r("select"), "ceiling: the stack + one query")}
 ${line(targets.service.name, r("service"), `${ratio(r("service").rps, r("select").rps)} of one SELECT`)}
@@ -267,21 +307,38 @@ ${line(targets.login.name, login, `${ratio(login.rps, hashRps)} of the hash alon
 
 - \`GET /services/{id}\` is the service with its provider's public view and rating (one statement with a join), through
   the whole stack: edge middleware (request id, security headers, traceparent), schema decoding and encoding.
-  Target ≥ 70 % of the one-SELECT ceiling: **${r("service").rps >= 0.7 * r("select").rps ? "met" : "not met"}**.
+  Target ≥ 70 % of the one-SELECT ceiling: **${r("service").rps >= 0.7 * r("select").rps ? "met" : "not met"}**. The service spends
+  ${fmt(r("service").cpuUs)} µs of CPU per request where the ceiling spends ${fmt(r("select").cpuUs)} (and ${fmt(r("constant").cpuUs)} without the
+  query): with server, Postgres and autocannon sharing the cores, that cost is what the throughput follows.
 - \`GET /search/services?q=…\` rotates ${searchQueries.length} queries (full text, ranked, first page of 20).
   Target p99 < 50 ms at ${CONNECTIONS} connections: **${r("search").p99 < 50 ? "met" : "not met"}**.
-- \`POST /auth/login\` rotates ${emails.length} seeded accounts. argon2id (64 MiB, 2 passes) verifies ${fmt(hashRps, 1)}
-  passwords/s on this machine with nothing else running (${CONNECTIONS} at a time, in this process); login reaches
-  ${ratio(login.rps, hashRps)} of that while also serving HTTP, signing the token and writing the refresh token.
+- \`POST /auth/login\` rotates ${emails.length} seeded accounts. argon2id (64 MiB, 3 passes) verifies ${fmt(hashRps, 1)}
+  passwords/s on this machine with nothing else running (${CONNECTIONS} at a time, in this process, all cores); login
+  reaches ${ratio(login.rps, hashRps)} of that while the same cores also serve HTTP, run Postgres and autocannon.
 
-## What bounds login: the main thread's CPU profile
+## What bounds login
 
-\`node --cpu-prof\` on the service during the login rounds. The hash runs on libuv's thread pool, outside this profile;
-the main thread — HTTP, Effect, SQL, JWT — was idle ${ratio(idle, total)} of the time, so login waits for the hash.
+CPU seconds of the service's threads over the login rounds and their warm-up (${fmt(loginSeconds)} s of wall time
+on ${Os.cpus().length} cores), read from \`/proc\`:
+
+| CPU s | share | threads |
+|---:|---:|---|
+${threads.map(([group, seconds]) => `| ${fmt(seconds, 1)} | ${ratio(seconds, threads.reduce((sum, [, s]) => sum + s, 0))} | ${group} |`).join("\n")}
+
+The hash takes the cores; everything else a login does is the small remainder. The main thread's own JavaScript
+profile (\`node --cpu-prof\`) over the same rounds: idle ${ratio(idle, total)} of the time; its busiest functions:
 
 | self time | where |
 |---:|---|
 ${top.map(([where, time]) => `| ${ratio(time, total)} | \`${where.replaceAll("|", "\\|")}\` |`).join("\n")}
+
+## Query plans of the searches
+
+\`EXPLAIN (ANALYZE, BUFFERS)\` of the statements the repositories send (\`bench/http/plans.ts\`), on the same data,
+after the load. Every search starts from an index: the GIN index on the weighted \`tsvector\` for text, the GiST
+indexes of the exclusion constraints for time windows, btree indexes for sorts and prefixes.
+
+${Object.entries(plans).map(([name, plan]) => `### ${name}\n\n\`\`\`\n${plan}\n\`\`\``).join("\n\n")}
 `
 
 if (quick) {
