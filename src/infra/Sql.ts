@@ -95,6 +95,24 @@ const poolSettings = Config.all({
 })
 
 /**
+ * A name transform that remembers its answers. Names come from our own SQL
+ * (columns, never JSON keys: `transformJson` is off), so the set is small; the
+ * bound only guards against a surprise. Converting every column of every row
+ * again cost 3 µs a row (25 columns), 70 µs for a page of search results.
+ */
+const memoized = (transform: (name: string) => string) => {
+  const known = new Map<string, string>()
+  return (name: string) => {
+    let converted = known.get(name)
+    if (converted === undefined) {
+      converted = transform(name)
+      if (known.size < 10_000) known.set(name, converted)
+    }
+    return converted
+  }
+}
+
+/**
  * `PgClient` + `SqlClient` + `PoolStats` + `DatabaseBackend`, scoped: the pool
  * closes when the layer's scope does, after the statements in flight finish.
  */
@@ -111,8 +129,8 @@ export const PgLive = Layer.effectContext(Effect.gen(function*() {
   const connection: PgClientModule.PgClientConfig = {
     ...target.config,
     applicationName: "maplehustle",
-    transformQueryNames: Str.camelToSnake,
-    transformResultNames: Str.snakeToCamel,
+    transformQueryNames: memoized(Str.camelToSnake),
+    transformResultNames: memoized(Str.snakeToCamel),
     // Column names only: JSON documents (job payloads, addresses) keep their keys as written.
     transformJson: false,
     keepAlive: Duration.seconds(30),
