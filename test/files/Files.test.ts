@@ -142,6 +142,14 @@ describe("files", () => {
         assert.deepStrictEqual([itemOnAvatar.status, itemOnAvatar.body.issues[0].path], [400, ["item_id"]])
         const anonymous = yield* send(upload({ purpose: "avatar" }, { bytes: image }))
         assert.strictEqual(anonymous.status, 401)
+        const truncated = new TextEncoder().encode(
+          "--XX\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\navatar\r\n" +
+            "--XX\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\nContent-Type: image/png\r\n\r\n\x89PNG"
+        )
+        const cut = yield* send(user.as(HttpClientRequest.post("/files").pipe(
+          HttpClientRequest.bodyUint8Array(truncated, "multipart/form-data; boundary=XX")
+        )))
+        assert.deepStrictEqual([cut.status, cut.body._tag], [400, "BadRequest"])
         const notMultipart = yield* send(user.as(HttpClientRequest.post("/files").pipe(HttpClientRequest.bodyJsonUnsafe({ purpose: "avatar" }))))
         assert.deepStrictEqual(
           [notMultipart.status, notMultipart.body._tag, notMultipart.body.allowed],
