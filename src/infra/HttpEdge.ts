@@ -12,6 +12,7 @@ import { HttpApiError } from "effect/http-api"
 import { isHttpServerError } from "effect/http/HttpServerError"
 import { isSqlError } from "effect/sql/SqlError"
 import * as Errors from "../domain/Errors.ts"
+import { CurrentRequestId } from "./RequestId.ts"
 import { UPLOAD_REQUEST_MAX_BYTES } from "../files/Api.ts"
 import * as Settings from "./Settings.ts"
 
@@ -178,6 +179,7 @@ const edge = HttpRouter.middleware((app) =>
         }),
         Effect.map(withEnvelope415(request)),
         Effect.provideService(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(MAX_BODY_BYTES)),
+        Effect.provideService(CurrentRequestId, requestId),
         Effect.annotateLogs({ request_id: requestId })
       )
 
