@@ -4,6 +4,7 @@
  */
 import { HttpApi, OpenApi } from "effect/http-api"
 import pkg from "../package.json" with { type: "json" }
+import { BookingsApi } from "./bookings/Api.ts"
 import { FilesApi } from "./files/Api.ts"
 import { SystemApi } from "./health/Api.ts"
 import { ItemsApi } from "./items/Api.ts"
@@ -23,6 +24,7 @@ export class Api extends HttpApi.make("maplehustle")
   .add(AvailabilityApi)
   .add(ItemsApi)
   .add(SearchApi)
+  .add(BookingsApi)
   .add(FilesApi)
   .add(OpsApi)
   // A 400 names every offending field of a body or query, not only the first.

@@ -10,6 +10,8 @@ import { HttpRouter } from "effect/http"
 import { HttpApiBuilder, HttpApiSwagger } from "effect/http-api"
 import { createServer } from "node:http"
 import { Api } from "./Api.ts"
+import { Bookings } from "./bookings/Bookings.ts"
+import { BookingsHttp } from "./bookings/Http.ts"
 import { Files } from "./files/Files.ts"
 import { FilesHttp } from "./files/Http.ts"
 import { Health } from "./health/Health.ts"
@@ -38,7 +40,7 @@ import { UsersRepo } from "./users/UsersRepo.ts"
 
 const Routes = Layer.mergeAll(
   HttpApiBuilder.layer(Api, { openapiPath: "/openapi.json" }).pipe(
-    Layer.provide([SystemHttp, AuthHttp, UsersHttp, ProvincesHttp, ServicesHttp, AvailabilityHttp, ItemsHttp, SearchHttp, FilesHttp, OpsHttp]),
+    Layer.provide([SystemHttp, AuthHttp, UsersHttp, ProvincesHttp, ServicesHttp, AvailabilityHttp, ItemsHttp, SearchHttp, BookingsHttp, FilesHttp, OpsHttp]),
     Layer.provide(AuthenticationLive)
   ),
   HttpApiSwagger.layer(Api, { path: "/docs" }),
@@ -56,6 +58,7 @@ export const DomainLive = Layer.mergeAll(
   Availability.layer,
   Items.layer,
   Search.layer,
+  Bookings.layer,
   Files.layer,
   Users.layer,
   Auth.layer,

@@ -4,6 +4,8 @@
  * worker` runs only this; `npm run api` only the HTTP side.
  */
 import { Effect, Layer } from "effect"
+import * as BookingsJobs from "./bookings/Jobs.ts"
+import { BookingsRepo } from "./bookings/BookingsRepo.ts"
 import { defaultQueue, type JobTag, Ping } from "./domain/Job.ts"
 import * as FilesJobs from "./files/Jobs.ts"
 import { FilesRepo } from "./files/FilesRepo.ts"
@@ -27,6 +29,7 @@ const allTasks = Effect.gen(function*() {
   const tasks = [
     ping,
     ...(yield* NotificationsJobs.tasks),
+    ...(yield* BookingsJobs.tasks),
     ...(yield* FilesJobs.tasks),
     ...(yield* MaintenanceJobs.tasks)
   ]
@@ -41,6 +44,7 @@ const TaskDependenciesLive = Layer.mergeAll(
   SmsSender.layer,
   NotificationsRepo.layer,
   FilesRepo.layer,
+  BookingsRepo.layer,
   Backups.layer.pipe(Layer.provideMerge(MaintenanceRepo.layer)),
   Transactions.layer
 )

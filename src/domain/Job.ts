@@ -56,6 +56,11 @@ export class DeliverNotification extends Schema.TaggedClass<DeliverNotification>
   notificationId: Schema.String
 }) {}
 
+/** Remind both parties of an accepted booking a day before it starts (dropped by its key when the booking is canceled). */
+export class RemindBooking extends Schema.TaggedClass<RemindBooking>()("RemindBooking", {
+  bookingId: Schema.String
+}) {}
+
 export class GenerateThumbnails extends Schema.TaggedClass<GenerateThumbnails>()("GenerateThumbnails", {
   fileId: Schema.String
 }) {}
@@ -105,6 +110,7 @@ export const Job = Schema.Union([
   SendEmail,
   SendSms,
   DeliverNotification,
+  RemindBooking,
   GenerateThumbnails,
   PurgeFile,
   CleanupTempFiles,
@@ -125,6 +131,7 @@ export const defaultQueue: { readonly [K in JobTag]: QueueName } = {
   SendEmail: "email",
   SendSms: "sms",
   DeliverNotification: "notifications",
+  RemindBooking: "notifications",
   GenerateThumbnails: "files",
   PurgeFile: "files",
   CleanupTempFiles: "files",
