@@ -1,4 +1,4 @@
-\restrict 2N0UcrIpzGvROX02fbw4J0kufeDrSVIHneTQGdXvAgRjzSv9hZENwugnrSAWeyX
+\restrict AL811mwWkTegaT74oKZL1zDaKi8SD4n3ZKyqs5YZCNix0QfMkLBgbHp4kLgXvOe
 
 CREATE EXTENSION IF NOT EXISTS btree_gist WITH SCHEMA public;
 
@@ -382,7 +382,7 @@ CREATE TABLE public.idempotency_keys (
     key text NOT NULL,
     fingerprint bytea NOT NULL,
     response_status smallint,
-    response_body jsonb,
+    response_body text,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     expires_at timestamp with time zone DEFAULT (now() + '24:00:00'::interval) NOT NULL,
     CONSTRAINT idempotency_keys_check CHECK (((response_status IS NULL) = (response_body IS NULL))),
@@ -1079,20 +1079,21 @@ ALTER TABLE ONLY public.users
 ALTER TABLE ONLY public.users
     ADD CONSTRAINT users_province_code_fkey FOREIGN KEY (province_code) REFERENCES public.canadian_provinces(code) ON DELETE RESTRICT;
 
-\unrestrict 2N0UcrIpzGvROX02fbw4J0kufeDrSVIHneTQGdXvAgRjzSv9hZENwugnrSAWeyX
+\unrestrict AL811mwWkTegaT74oKZL1zDaKi8SD4n3ZKyqs5YZCNix0QfMkLBgbHp4kLgXvOe
 
-\restrict V0vepDIbKbn1Gb23Q6lE0y4SCsl5IiOxqhJ0rx8t2EHakSv5pjdlsSy8a1T1T8m
+\restrict pqQG4oYEb1Z3BrWgEMYac2KEaMULtSynthgqf0UepDaohv8vII1dArxcpnamyuq
 
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (1, '2026-12-01 13:42:12.765822+00', 'extensions_and_provinces');
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (2, '2026-12-01 13:42:12.765822+00', 'users_and_tokens');
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (3, '2026-12-01 13:42:12.765822+00', 'services_and_availability');
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (4, '2026-12-01 13:42:12.765822+00', 'bookings');
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (5, '2026-12-01 13:42:12.765822+00', 'items_and_orders');
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (6, '2026-12-01 13:42:12.765822+00', 'payments');
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (7, '2026-12-01 13:42:12.765822+00', 'messages_reviews_notifications');
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (8, '2026-12-01 13:42:12.765822+00', 'files');
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (9, '2026-12-01 13:42:12.765822+00', 'jobs_cron_reports');
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (10, '2026-12-01 13:42:12.765822+00', 'completed_jobs');
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (11, '2026-12-01 13:42:12.765822+00', 'deleted_users_take_their_listings');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (1, '2026-12-01 14:26:58.938428+00', 'extensions_and_provinces');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (2, '2026-12-01 14:26:58.938428+00', 'users_and_tokens');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (3, '2026-12-01 14:26:58.938428+00', 'services_and_availability');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (4, '2026-12-01 14:26:58.938428+00', 'bookings');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (5, '2026-12-01 14:26:58.938428+00', 'items_and_orders');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (6, '2026-12-01 14:26:58.938428+00', 'payments');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (7, '2026-12-01 14:26:58.938428+00', 'messages_reviews_notifications');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (8, '2026-12-01 14:26:58.938428+00', 'files');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (9, '2026-12-01 14:26:58.938428+00', 'jobs_cron_reports');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (10, '2026-12-01 14:26:58.938428+00', 'completed_jobs');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (11, '2026-12-01 14:26:58.938428+00', 'deleted_users_take_their_listings');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (12, '2026-12-01 14:26:58.938428+00', 'idempotent_responses_verbatim');
 
-\unrestrict V0vepDIbKbn1Gb23Q6lE0y4SCsl5IiOxqhJ0rx8t2EHakSv5pjdlsSy8a1T1T8m
+\unrestrict pqQG4oYEb1Z3BrWgEMYac2KEaMULtSynthgqf0UepDaohv8vII1dArxcpnamyuq

@@ -17,6 +17,7 @@ import { FilesHttp } from "./files/Http.ts"
 import { Health } from "./health/Health.ts"
 import { SystemHttp } from "./health/Http.ts"
 import { HttpEdgeLive } from "./infra/HttpEdge.ts"
+import { Idempotency } from "./infra/Idempotency.ts"
 import { ItemsHttp } from "./items/Http.ts"
 import { Items } from "./items/Items.ts"
 import { Availability } from "./listings/Availability.ts"
@@ -59,6 +60,7 @@ export const DomainLive = Layer.mergeAll(
   Items.layer,
   Search.layer,
   Bookings.layer,
+  Idempotency.layer,
   Files.layer,
   Users.layer,
   Auth.layer,

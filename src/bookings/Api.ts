@@ -1,6 +1,7 @@
 import { Schema } from "effect"
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
-import { BadRequest, Forbidden, InvalidTransition, NotFound } from "../domain/Errors.ts"
+import { BadRequest, Forbidden, IdempotencyKeyReused, InvalidTransition, NotFound } from "../domain/Errors.ts"
+import { IdempotencyHeaders } from "../infra/Idempotency.ts"
 import { Page, PageQuery } from "../domain/Page.ts"
 import { ServiceId, ServiceView } from "../listings/Api.ts"
 import { Timestamp } from "../listings/AvailabilityApi.ts"
@@ -74,15 +75,17 @@ const byId = { params: { id: BookingId } }
 export class BookingsApi extends HttpApiGroup.make("bookings")
   .add(
     HttpApiEndpoint.post("create", "/bookings", {
+      headers: IdempotencyHeaders,
       payload: NewBooking,
       success: BookingView.pipe(HttpApiSchema.status(201)),
-      error: [Forbidden, NotFound, BookingRuleViolation, SlotUnavailable]
+      error: [Forbidden, NotFound, BookingRuleViolation, SlotUnavailable, IdempotencyKeyReused]
     }).annotate(
       OpenApi.Description,
       "Clients only. The price comes from the service's rates: the daily rate for 8 hours and more when there is one, " +
         "else the hourly rate × hours; the platform fee is 10 % of it. Rules are checked in the order of `rule`'s " +
         "values (422); an overlap with another pending or accepted booking of the provider is refused by the " +
-        "database's exclusion constraint (409), however many requests race."
+        "database's exclusion constraint (409), however many requests race. With an `Idempotency-Key`, a repeat of the " +
+        "same body within 24 h replays the first response (`Idempotent-Replayed: true`); another body → 409."
     ),
     HttpApiEndpoint.get("list", "/bookings", {
       query: {

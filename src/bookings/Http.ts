@@ -1,13 +1,24 @@
 import { Effect } from "effect"
 import { HttpApiBuilder } from "effect/http-api"
 import { Api } from "../Api.ts"
+import { Idempotency } from "../infra/Idempotency.ts"
 import { CurrentUser } from "../users/Authentication.ts"
 import { Bookings } from "./Bookings.ts"
 
 export const BookingsHttp = HttpApiBuilder.group(Api, "bookings", Effect.fn(function*(handlers) {
   const bookings = yield* Bookings
+  const idempotency = yield* Idempotency
   return handlers
-    .handle("create", ({ payload }) => CurrentUser.use((caller) => bookings.create(caller, payload)))
+    .handle("create", ({ headers, payload }) =>
+      CurrentUser.use((caller) =>
+        idempotency.run({
+          userId: caller.id,
+          scope: "POST /bookings",
+          key: headers["idempotency-key"],
+          body: payload,
+          status: 201,
+          encode: (booking) => booking
+        }, bookings.create(caller, payload))))
     .handle("list", ({ query }) => CurrentUser.use((caller) => bookings.list(caller, query)))
     .handle("get", ({ params }) => CurrentUser.use((caller) => bookings.get(caller, params.id)))
     .handle("accept", ({ params }) => CurrentUser.use((caller) => bookings.accept(caller, params.id)))

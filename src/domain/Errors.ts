@@ -78,6 +78,11 @@ export class InvalidTransition extends Schema.TaggedError<InvalidTransition>()("
   message: Schema.String
 }, { httpApiStatus: 409 }) {}
 
+/** 409: an `Idempotency-Key` already used by this user with another request body. */
+export class IdempotencyKeyReused extends Schema.TaggedError<IdempotencyKeyReused>()("IdempotencyKeyReused", {
+  message: Schema.String
+}, { httpApiStatus: 409 }) {}
+
 /** 429: too many attempts; `Retry-After` (and `retry_after_s`) say when to try again. */
 export class RateLimited extends Schema.TaggedError<RateLimited>()("RateLimited", {
   message: Schema.String,

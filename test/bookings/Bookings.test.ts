@@ -236,6 +236,37 @@ describe("bookings", () => {
         assert.deepStrictEqual([yield* reminders(client.id), yield* reminders(provider.id)], [1, 1])
       }))
 
+    it.effect("Idempotency-Key: 10 identical requests at once make one booking and ten identical answers; another body 409", () =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient
+        const { client, serviceId } = yield* marketplace()
+        const keyed = (key: string, start: string, end: string) =>
+          send(client.as(post("/bookings", { service_id: serviceId, start_at: start, end_at: end })).pipe(
+            HttpClientRequest.setHeader("idempotency-key", key)
+          ))
+        const results = yield* Effect.forEach(Array.from({ length: 10 }), () => keyed("key-1", at(3, 10), at(3, 11)), { concurrency: "unbounded" })
+        assert.deepStrictEqual(results.map((r) => r.status), Array(10).fill(201))
+        assert.strictEqual(new Set(results.map((r) => r.text)).size, 1, "every answer is the first one")
+        assert.strictEqual(results.filter((r) => r.headers["idempotent-replayed"] === "true").length, 9)
+        const rows = yield* sql`SELECT 1 FROM bookings WHERE client_id = ${client.id}`
+        assert.strictEqual(rows.length, 1)
+
+        const reused = yield* keyed("key-1", at(3, 12), at(3, 13))
+        assert.deepStrictEqual([reused.status, reused.body._tag], [409, "IdempotencyKeyReused"])
+        // A failed attempt does not keep the key: the corrected request goes through under it.
+        const failed = yield* keyed("key-2", at(4, 10), at(4, 11))
+        assert.strictEqual(failed.status, 422)
+        const retried = yield* keyed("key-2", at(3, 14), at(3, 15))
+        assert.deepStrictEqual([retried.status, retried.headers["idempotent-replayed"]], [201, undefined])
+        const tooLong = yield* keyed("k".repeat(256), at(3, 16), at(3, 17))
+        assert.deepStrictEqual([tooLong.status, tooLong.body.in], [400, "headers"])
+        const other = yield* userWithToken("client")
+        const theirs = yield* send(other.as(post("/bookings", { service_id: serviceId, start_at: at(3, 16), end_at: at(3, 17) })).pipe(
+          HttpClientRequest.setHeader("idempotency-key", "key-1")
+        ))
+        assert.deepStrictEqual([theirs.status, theirs.headers["idempotent-replayed"]], [201, undefined], "keys are per user")
+      }))
+
     it.effect("client and provider canceling at once: exactly one wins, the other 409", () =>
       Effect.gen(function*() {
         const { provider, client, serviceId } = yield* marketplace()
