@@ -1,6 +1,7 @@
 import { Effect } from "effect"
 import { HttpApiBuilder } from "effect/http-api"
 import { Api } from "../Api.ts"
+import { BookingView } from "./Api.ts"
 import { Idempotency } from "../infra/Idempotency.ts"
 import { CurrentUser } from "../users/Authentication.ts"
 import { Bookings } from "./Bookings.ts"
@@ -17,7 +18,7 @@ export const BookingsHttp = HttpApiBuilder.group(Api, "bookings", Effect.fn(func
           key: headers["idempotency-key"],
           body: payload,
           status: 201,
-          encode: (booking) => booking
+          success: BookingView
         }, bookings.create(caller, payload))))
     .handle("list", ({ query }) => CurrentUser.use((caller) => bookings.list(caller, query)))
     .handle("get", ({ params }) => CurrentUser.use((caller) => bookings.get(caller, params.id)))

@@ -45,7 +45,8 @@ export class Idempotency extends Context.Service<Idempotency>()("maplehustle/inf
     /**
      * Runs `effect` once per `(user, scope, key)`: the first time in one
      * transaction with the key, later by replaying its stored response.
-     * Without a key, just runs it. `encode` gives the JSON the route answers.
+     * Without a key, just runs it. `success` is the route's success schema:
+     * the stored text is the value encoded by it, as the route answers it.
      */
     const run = <A, E, R>(options: {
       readonly userId: UserId
@@ -53,11 +54,12 @@ export class Idempotency extends Context.Service<Idempotency>()("maplehustle/inf
       readonly key: string | undefined
       readonly body: unknown
       readonly status: number
-      readonly encode: (value: A) => unknown
+      readonly success: Schema.Codec<A, unknown>
     }, effect: Effect.Effect<A, E, R>): Effect.Effect<A | HttpServerResponse.HttpServerResponse, E | IdempotencyKeyReused, R> => {
       const key = options.key
       if (key === undefined) return effect
       const print = fingerprint(options.body)
+      const responseText = Schema.encodeSync(Schema.fromJsonString(options.success))
       return tx.withTransaction(Effect.gen(function*() {
         const taken = yield* sql`
           INSERT INTO idempotency_keys (user_id, scope, key, fingerprint) VALUES (${options.userId}, ${options.scope}, ${key}, ${print})
@@ -81,7 +83,7 @@ export class Idempotency extends Context.Service<Idempotency>()("maplehustle/inf
         }
         const result = yield* effect
         yield* sql`
-          UPDATE idempotency_keys SET response_status = ${options.status}, response_body = ${toJson(options.encode(result))}
+          UPDATE idempotency_keys SET response_status = ${options.status}, response_body = ${responseText(result)}
           WHERE user_id = ${options.userId} AND scope = ${options.scope} AND key = ${key}`
         return result
       }))
