@@ -11,6 +11,7 @@ import { ItemsApi } from "./items/Api.ts"
 import { ServicesApi } from "./listings/Api.ts"
 import { AvailabilityApi } from "./listings/AvailabilityApi.ts"
 import { OpsApi } from "./ops/Api.ts"
+import { OrdersApi } from "./orders/Api.ts"
 import { ProvincesApi } from "./provinces/Api.ts"
 import { SearchApi } from "./search/Api.ts"
 import { AuthApi, UsersApi } from "./users/Api.ts"
@@ -25,6 +26,7 @@ export class Api extends HttpApi.make("maplehustle")
   .add(ItemsApi)
   .add(SearchApi)
   .add(BookingsApi)
+  .add(OrdersApi)
   .add(FilesApi)
   .add(OpsApi)
   // A 400 names every offending field of a body or query, not only the first.

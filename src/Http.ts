@@ -25,6 +25,8 @@ import { AvailabilityHttp } from "./listings/AvailabilityHttp.ts"
 import { ServicesHttp } from "./listings/Http.ts"
 import { Services } from "./listings/Services.ts"
 import { OpsHttp } from "./ops/Http.ts"
+import { OrdersHttp } from "./orders/Http.ts"
+import { Orders } from "./orders/Orders.ts"
 import { Ops } from "./ops/Ops.ts"
 import { ProvincesHttp } from "./provinces/Http.ts"
 import { Provinces } from "./provinces/Provinces.ts"
@@ -41,7 +43,7 @@ import { UsersRepo } from "./users/UsersRepo.ts"
 
 const Routes = Layer.mergeAll(
   HttpApiBuilder.layer(Api, { openapiPath: "/openapi.json" }).pipe(
-    Layer.provide([SystemHttp, AuthHttp, UsersHttp, ProvincesHttp, ServicesHttp, AvailabilityHttp, ItemsHttp, SearchHttp, BookingsHttp, FilesHttp, OpsHttp]),
+    Layer.provide([SystemHttp, AuthHttp, UsersHttp, ProvincesHttp, ServicesHttp, AvailabilityHttp, ItemsHttp, SearchHttp, BookingsHttp, OrdersHttp, FilesHttp, OpsHttp]),
     Layer.provide(AuthenticationLive)
   ),
   HttpApiSwagger.layer(Api, { path: "/docs" }),
@@ -60,6 +62,7 @@ export const DomainLive = Layer.mergeAll(
   Items.layer,
   Search.layer,
   Bookings.layer,
+  Orders.layer,
   Idempotency.layer,
   Files.layer,
   Users.layer,
