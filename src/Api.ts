@@ -13,6 +13,7 @@ import { AvailabilityApi } from "./listings/AvailabilityApi.ts"
 import { OpsApi } from "./ops/Api.ts"
 import { OrdersApi } from "./orders/Api.ts"
 import { ProvincesApi } from "./provinces/Api.ts"
+import { ReviewsApi } from "./reviews/Api.ts"
 import { SearchApi } from "./search/Api.ts"
 import { AuthApi, UsersApi } from "./users/Api.ts"
 
@@ -27,6 +28,7 @@ export class Api extends HttpApi.make("maplehustle")
   .add(SearchApi)
   .add(BookingsApi)
   .add(OrdersApi)
+  .add(ReviewsApi)
   .add(FilesApi)
   .add(OpsApi)
   // A 400 names every offending field of a body or query, not only the first.

@@ -30,6 +30,8 @@ import { Orders } from "./orders/Orders.ts"
 import { Ops } from "./ops/Ops.ts"
 import { ProvincesHttp } from "./provinces/Http.ts"
 import { Provinces } from "./provinces/Provinces.ts"
+import { ReviewsHttp } from "./reviews/Http.ts"
+import { Reviews } from "./reviews/Reviews.ts"
 import { SearchHttp } from "./search/Http.ts"
 import { Search } from "./search/Search.ts"
 import { AccessTokens } from "./users/AccessTokens.ts"
@@ -43,7 +45,7 @@ import { UsersRepo } from "./users/UsersRepo.ts"
 
 const Routes = Layer.mergeAll(
   HttpApiBuilder.layer(Api, { openapiPath: "/openapi.json" }).pipe(
-    Layer.provide([SystemHttp, AuthHttp, UsersHttp, ProvincesHttp, ServicesHttp, AvailabilityHttp, ItemsHttp, SearchHttp, BookingsHttp, OrdersHttp, FilesHttp, OpsHttp]),
+    Layer.provide([SystemHttp, AuthHttp, UsersHttp, ProvincesHttp, ServicesHttp, AvailabilityHttp, ItemsHttp, SearchHttp, BookingsHttp, OrdersHttp, ReviewsHttp, FilesHttp, OpsHttp]),
     Layer.provide(AuthenticationLive)
   ),
   HttpApiSwagger.layer(Api, { path: "/docs" }),
@@ -63,6 +65,7 @@ export const DomainLive = Layer.mergeAll(
   Search.layer,
   Bookings.layer,
   Orders.layer,
+  Reviews.layer,
   Idempotency.layer,
   Files.layer,
   Users.layer,
