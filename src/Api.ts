@@ -10,6 +10,7 @@ import { SystemApi } from "./health/Api.ts"
 import { ItemsApi } from "./items/Api.ts"
 import { ServicesApi } from "./listings/Api.ts"
 import { AvailabilityApi } from "./listings/AvailabilityApi.ts"
+import { MessagesApi } from "./messages/Api.ts"
 import { OpsApi } from "./ops/Api.ts"
 import { OrdersApi } from "./orders/Api.ts"
 import { ProvincesApi } from "./provinces/Api.ts"
@@ -28,6 +29,7 @@ export class Api extends HttpApi.make("maplehustle")
   .add(SearchApi)
   .add(BookingsApi)
   .add(OrdersApi)
+  .add(MessagesApi)
   .add(ReviewsApi)
   .add(FilesApi)
   .add(OpsApi)

@@ -24,6 +24,8 @@ import { Availability } from "./listings/Availability.ts"
 import { AvailabilityHttp } from "./listings/AvailabilityHttp.ts"
 import { ServicesHttp } from "./listings/Http.ts"
 import { Services } from "./listings/Services.ts"
+import { MessagesHttp } from "./messages/Http.ts"
+import { Messages } from "./messages/Messages.ts"
 import { OpsHttp } from "./ops/Http.ts"
 import { OrdersHttp } from "./orders/Http.ts"
 import { Orders } from "./orders/Orders.ts"
@@ -45,7 +47,7 @@ import { UsersRepo } from "./users/UsersRepo.ts"
 
 const Routes = Layer.mergeAll(
   HttpApiBuilder.layer(Api, { openapiPath: "/openapi.json" }).pipe(
-    Layer.provide([SystemHttp, AuthHttp, UsersHttp, ProvincesHttp, ServicesHttp, AvailabilityHttp, ItemsHttp, SearchHttp, BookingsHttp, OrdersHttp, ReviewsHttp, FilesHttp, OpsHttp]),
+    Layer.provide([SystemHttp, AuthHttp, UsersHttp, ProvincesHttp, ServicesHttp, AvailabilityHttp, ItemsHttp, SearchHttp, BookingsHttp, OrdersHttp, MessagesHttp, ReviewsHttp, FilesHttp, OpsHttp]),
     Layer.provide(AuthenticationLive)
   ),
   HttpApiSwagger.layer(Api, { path: "/docs" }),
@@ -66,6 +68,7 @@ export const DomainLive = Layer.mergeAll(
   Bookings.layer,
   Orders.layer,
   Reviews.layer,
+  Messages.layer,
   Idempotency.layer,
   Files.layer,
   Users.layer,
