@@ -11,6 +11,7 @@ import { ItemsApi } from "./items/Api.ts"
 import { ServicesApi } from "./listings/Api.ts"
 import { AvailabilityApi } from "./listings/AvailabilityApi.ts"
 import { MessagesApi } from "./messages/Api.ts"
+import { NotificationsApi } from "./notifications/Api.ts"
 import { OpsApi } from "./ops/Api.ts"
 import { OrdersApi } from "./orders/Api.ts"
 import { ProvincesApi } from "./provinces/Api.ts"
@@ -31,6 +32,7 @@ export class Api extends HttpApi.make("maplehustle")
   .add(OrdersApi)
   .add(MessagesApi)
   .add(ReviewsApi)
+  .add(NotificationsApi)
   .add(FilesApi)
   .add(OpsApi)
   // A 400 names every offending field of a body or query, not only the first.

@@ -26,6 +26,8 @@ import { ServicesHttp } from "./listings/Http.ts"
 import { Services } from "./listings/Services.ts"
 import { MessagesHttp } from "./messages/Http.ts"
 import { Messages } from "./messages/Messages.ts"
+import { NotificationsHttp } from "./notifications/Http.ts"
+import { Notifications } from "./notifications/Notifications.ts"
 import { OpsHttp } from "./ops/Http.ts"
 import { OrdersHttp } from "./orders/Http.ts"
 import { Orders } from "./orders/Orders.ts"
@@ -47,7 +49,7 @@ import { UsersRepo } from "./users/UsersRepo.ts"
 
 const Routes = Layer.mergeAll(
   HttpApiBuilder.layer(Api, { openapiPath: "/openapi.json" }).pipe(
-    Layer.provide([SystemHttp, AuthHttp, UsersHttp, ProvincesHttp, ServicesHttp, AvailabilityHttp, ItemsHttp, SearchHttp, BookingsHttp, OrdersHttp, MessagesHttp, ReviewsHttp, FilesHttp, OpsHttp]),
+    Layer.provide([SystemHttp, AuthHttp, UsersHttp, ProvincesHttp, ServicesHttp, AvailabilityHttp, ItemsHttp, SearchHttp, BookingsHttp, OrdersHttp, MessagesHttp, ReviewsHttp, NotificationsHttp, FilesHttp, OpsHttp]),
     Layer.provide(AuthenticationLive)
   ),
   HttpApiSwagger.layer(Api, { path: "/docs" }),
@@ -69,6 +71,7 @@ export const DomainLive = Layer.mergeAll(
   Orders.layer,
   Reviews.layer,
   Messages.layer,
+  Notifications.layer,
   Idempotency.layer,
   Files.layer,
   Users.layer,
