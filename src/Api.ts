@@ -14,6 +14,7 @@ import { MessagesApi } from "./messages/Api.ts"
 import { NotificationsApi } from "./notifications/Api.ts"
 import { OpsApi } from "./ops/Api.ts"
 import { OrdersApi } from "./orders/Api.ts"
+import { PaymentsApi } from "./payments/Api.ts"
 import { ProvincesApi } from "./provinces/Api.ts"
 import { ReviewsApi } from "./reviews/Api.ts"
 import { SearchApi } from "./search/Api.ts"
@@ -30,6 +31,7 @@ export class Api extends HttpApi.make("maplehustle")
   .add(SearchApi)
   .add(BookingsApi)
   .add(OrdersApi)
+  .add(PaymentsApi)
   .add(MessagesApi)
   .add(ReviewsApi)
   .add(NotificationsApi)

@@ -32,6 +32,8 @@ import { OpsHttp } from "./ops/Http.ts"
 import { OrdersHttp } from "./orders/Http.ts"
 import { Orders } from "./orders/Orders.ts"
 import { Ops } from "./ops/Ops.ts"
+import { PaymentsHttp } from "./payments/Http.ts"
+import { Payments } from "./payments/Payments.ts"
 import { ProvincesHttp } from "./provinces/Http.ts"
 import { Provinces } from "./provinces/Provinces.ts"
 import { ReviewsHttp } from "./reviews/Http.ts"
@@ -49,7 +51,7 @@ import { UsersRepo } from "./users/UsersRepo.ts"
 
 const Routes = Layer.mergeAll(
   HttpApiBuilder.layer(Api, { openapiPath: "/openapi.json" }).pipe(
-    Layer.provide([SystemHttp, AuthHttp, UsersHttp, ProvincesHttp, ServicesHttp, AvailabilityHttp, ItemsHttp, SearchHttp, BookingsHttp, OrdersHttp, MessagesHttp, ReviewsHttp, NotificationsHttp, FilesHttp, OpsHttp]),
+    Layer.provide([SystemHttp, AuthHttp, UsersHttp, ProvincesHttp, ServicesHttp, AvailabilityHttp, ItemsHttp, SearchHttp, BookingsHttp, OrdersHttp, PaymentsHttp, MessagesHttp, ReviewsHttp, NotificationsHttp, FilesHttp, OpsHttp]),
     Layer.provide(AuthenticationLive)
   ),
   HttpApiSwagger.layer(Api, { path: "/docs" }),
@@ -69,6 +71,7 @@ export const DomainLive = Layer.mergeAll(
   Search.layer,
   Bookings.layer,
   Orders.layer,
+  Payments.layer,
   Reviews.layer,
   Messages.layer,
   Notifications.layer,
