@@ -118,7 +118,10 @@ export class OrdersApi extends HttpApiGroup.make("orders")
       ...byId,
       success: OrderView,
       error: [Forbidden, NotFound, InvalidTransition]
-    }).annotate(OpenApi.Description, "The client: pending or paid → canceled; the stock comes back, exactly once."),
+    }).annotate(
+      OpenApi.Description,
+      "The client: pending → canceled, or paid → refunded (the payment is refunded in full); the stock comes back, exactly once."
+    ),
     HttpApiEndpoint.post("ship", "/orders/:id/ship", {
       ...byId,
       payload: Schema.Struct({ carrier: Tracking, tracking_number: Tracking }),

@@ -12,6 +12,8 @@ import { keysetPage } from "../domain/Page.ts"
 import type { UserId } from "../domain/User.ts"
 import { JobQueue } from "../infra/JobQueue.ts"
 import { Transactions } from "../infra/Sql.ts"
+import type { PaymentId } from "../payments/Api.ts"
+import { PaymentsRepo } from "../payments/PaymentsRepo.ts"
 import type { Caller } from "../users/Authentication.ts"
 import { InsufficientStock, type NewOrder, type OrderId, type OrderStatus, type OrderView } from "./Api.ts"
 import { type OrderRow, OrdersRepo, type ReservedLine } from "./OrdersRepo.ts"
@@ -37,6 +39,7 @@ const sellersOf = (row: OrderRow) => [...new Set(row.lines.map((line) => line.se
 export class Orders extends Context.Service<Orders>()("maplehustle/orders/Orders", {
   make: Effect.gen(function*() {
     const repo = yield* OrdersRepo
+    const payments = yield* PaymentsRepo
     const tx = yield* Transactions
     const jobs = yield* JobQueue
     const notFound = (id: OrderId) => new NotFound({ message: `No order ${id}` })
@@ -113,6 +116,16 @@ export class Orders extends Context.Service<Orders>()("maplehustle/orders/Orders
       if (order.status !== "pending" && order.status !== "paid") return yield* invalid(order.status, "canceled")
       const row = yield* tx.withTransaction(Effect.gen(function*() {
         if (!(yield* repo.cancel(id, order.status))) return Option.none()
+        // A paid order's payment goes back in full, in the same transaction.
+        const payment = yield* repo.heldPayment(id)
+        if (Option.isSome(payment)) {
+          yield* Effect.orDie(payments.refund({
+            paymentId: payment.value.id as PaymentId,
+            amount: payment.value.left,
+            reason: "Order canceled by the client",
+            by: caller.id
+          }))
+        }
         yield* notify(sellersOf(order), `Order ${id} was canceled by the client.`)
         return Option.some(yield* loaded(id))
       }))
@@ -148,5 +161,5 @@ export class Orders extends Context.Service<Orders>()("maplehustle/orders/Orders
   })
 }) {
   static readonly layerNoDeps = Layer.effect(this, this.make)
-  static readonly layer = this.layerNoDeps.pipe(Layer.provide([OrdersRepo.layer, Transactions.layer]))
+  static readonly layer = this.layerNoDeps.pipe(Layer.provide([OrdersRepo.layer, PaymentsRepo.layer, Transactions.layer]))
 }

@@ -130,13 +130,15 @@ export class OrdersRepo extends Context.Service<OrdersRepo>()("maplehustle/order
     }, Effect.orDie)
 
     /**
-     * Cancels an order still in `from`, and gives its stock back in the same
-     * statement; `stock_restored_at` makes the give-back happen at most once.
+     * Cancels an order still in `from` (a paid one becomes `refunded`), and
+     * gives its stock back in the same statement; `stock_restored_at` makes
+     * the give-back happen at most once.
      */
     const cancel = Effect.fn("OrdersRepo.cancel")(function*(id: OrderId, from: OrderStatus) {
       const rows = yield* sql<{ id: OrderId }>`
         WITH canceled AS (
-          UPDATE orders SET status = 'canceled', canceled_at = now(), stock_restored_at = now()
+          UPDATE orders SET status = CASE WHEN status = 'paid' THEN 'refunded'::order_status ELSE 'canceled'::order_status END,
+                            canceled_at = now(), stock_restored_at = now()
           WHERE id = ${id} AND status = ${from} AND stock_restored_at IS NULL
           RETURNING id
         ), restocked AS (
@@ -181,7 +183,15 @@ export class OrdersRepo extends Context.Service<OrdersRepo>()("maplehustle/order
       return rows.map((row) => row.id)
     }, Effect.orDie)
 
-    return { reserve, available, insert, findById, list, cancel, ship, deliver, notify }
+    /** The order's captured payment, if any, with what is left to refund. */
+    const heldPayment = Effect.fn("OrdersRepo.heldPayment")(function*(id: OrderId) {
+      const rows = yield* sql<{ id: string; left: string }>`
+        SELECT id, (amount - refunded_amount)::text AS left FROM payments
+        WHERE order_id = ${id} AND status IN ('held', 'partially_refunded') AND refunded_amount < amount`
+      return Option.fromNullishOr(rows[0])
+    }, Effect.orDie)
+
+    return { reserve, available, insert, findById, list, cancel, ship, deliver, notify, heldPayment }
   })
 }) {
   static readonly layer = Layer.effect(this, this.make)

@@ -59,7 +59,7 @@ describe("payments", () => {
         assert.strictEqual(both.status, 400)
       }))
 
-    it.effect("paying an order makes it paid; a canceled booking cannot be paid", () =>
+    it.effect("paying an order makes it paid, canceling it then refunds the payment in full; a canceled booking cannot be paid", () =>
       Effect.gen(function*() {
         const sql = yield* SqlClient
         const client = yield* userWithToken("client")
@@ -72,6 +72,12 @@ describe("payments", () => {
         const paid = yield* send(client.as(post("/payments", { order_id: order.id, payment_token: "tok_visa" })))
         assert.deepStrictEqual([paid.status, paid.body.amount, paid.body.payee_id], [201, "42.00", seller.id])
         assert.strictEqual((yield* send(client.as(get(`/orders/${order.id}`)))).body.status, "paid")
+        const canceledOrder = yield* send(client.as(post(`/orders/${order.id}/cancel`)))
+        assert.deepStrictEqual([canceledOrder.status, canceledOrder.body.status], [200, "refunded"])
+        const refunded = (yield* send(client.as(get(`/payments/${paid.body.id}`)))).body
+        assert.deepStrictEqual([refunded.status, refunded.refunded_amount], ["refunded", "42.00"])
+        const [stock] = yield* sql<{ n: number }>`SELECT inventory_quantity AS n FROM items WHERE id = ${item!.id}`
+        assert.strictEqual(stock!.n, 5)
         const { client: other, bookingId } = yield* booked
         yield* sql`UPDATE bookings SET status = 'canceled' WHERE id = ${bookingId}`
         const canceled = yield* send(other.as(post("/payments", { booking_id: bookingId, payment_token: "tok_visa" })))
