@@ -57,6 +57,19 @@ const emails = (await db.query<{ email: string }>(
   [`%@${SEED_EMAIL_DOMAIN}`]
 )).rows.map((r) => r.email)
 const version = (await db.query<{ server_version: string }>("SHOW server_version")).rows[0]!.server_version
+// Booking windows nobody else holds: 30-minute steps inside approved providers' slots, from 3 h after each slot's
+// start (the seeded bookings sit at the start), of services not done at the client's place (no province rule).
+const windows = (await db.query<{ service_id: string; start_at: Date }>(`
+  SELECT s.id AS service_id, w AS start_at
+  FROM availability_slots a
+  JOIN users p ON p.id = a.provider_id AND p.verification_status = 'approved' AND p.status = 'active'
+  JOIN LATERAL (SELECT id FROM services s WHERE s.provider_id = a.provider_id AND s.status = 'active' AND s.deleted_at IS NULL
+                  AND s.type NOT IN ('house_sitting', 'lawn_maintenance', 'house_cleaning') ORDER BY id LIMIT 1) s ON true,
+  generate_series(lower(a.period) + interval '3 hours', upper(a.period) - interval '30 minutes', interval '30 minutes') AS w
+  WHERE lower(a.period) > now() + interval '3 hours'
+  ORDER BY md5(s.id::text || w::text)`)).rows.map((r) => ({ serviceId: r.service_id, start: r.start_at.toISOString(), end: new Date(r.start_at.getTime() + 1_800_000).toISOString() }))
+const stocked = (await db.query<{ id: string }>("SELECT id FROM items WHERE deleted_at IS NULL AND inventory_quantity >= 10 ORDER BY md5(id::text)")).rows.map((r) => r.id)
+const clientEmails = emails.filter((email) => email.startsWith("client.")).slice(0, 50)
 await db.end()
 
 // ---- processes ----
@@ -116,8 +129,8 @@ interface Target {
   readonly name: string
   readonly port: number
   readonly method?: "GET" | "POST"
-  /** The next request's path and body. */
-  readonly next: (i: number) => { readonly path: string; readonly body?: string }
+  /** The next request's path, body and headers. */
+  readonly next: (i: number) => { readonly path: string; readonly body?: string; readonly headers?: Record<string, string> }
 }
 
 const searchQueries = [
@@ -150,6 +163,8 @@ interface Measured {
   readonly failures: number
   /** CPU time of the server process per request, in µs. */
   readonly cpuUs: number
+  /** 4xx answers (the expected 409s of the contention run). */
+  readonly conflicts: number
 }
 
 /** CPU seconds so far of a process (Linux `/proc`): user + system. */
@@ -172,8 +187,8 @@ const load = async (target: Target, seconds: number): Promise<Measured> => {
       method: target.method ?? "GET",
       headers: { "content-type": "application/json" },
       setupRequest: (request) => {
-        const { path, body } = target.next(i++)
-        return { ...request, path, ...(body !== undefined && { body }) }
+        const { path, body, headers } = target.next(i++)
+        return { ...request, path, ...(body !== undefined && { body }), ...(headers !== undefined && { headers: { ...request.headers, ...headers } }) }
       }
     }]
   }).then(async (result) => ({
@@ -181,20 +196,25 @@ const load = async (target: Target, seconds: number): Promise<Measured> => {
     p50: result.latency.p50,
     p99: result.latency.p99,
     failures: result.non2xx + result.errors + result.timeouts,
+    conflicts: (result as unknown as Record<string, number>)["4xx"] ?? 0,
     cpuUs: ((await processCpu(pid)) - cpuBefore) * 1e6 / Math.max(1, result.requests.total)
   }))
 }
 
-const measure = async (keys: ReadonlyArray<keyof typeof targets>) => {
+/** Every target by key, reads and writes. */
+const registry = new Map<string, Target>(Object.entries(targets))
+
+const measure = async (keys: ReadonlyArray<string>) => {
   const runs = new Map<string, Array<Measured>>(keys.map((key) => [key, []]))
   for (const key of keys) {
-    log(`warm-up ${targets[key].name}`)
-    await load(targets[key], WARMUP_S)
+    log(`warm-up ${registry.get(key)!.name}`)
+    await load(registry.get(key)!, WARMUP_S)
   }
   for (let round = 1; round <= ROUNDS; round++) {
     for (const key of keys) {
-      const measured = await load(targets[key], DURATION_S)
-      log(`round ${round} ${targets[key].name}: ${fmt(measured.rps)} req/s, p50 ${measured.p50} ms, p99 ${measured.p99} ms`)
+      const target = registry.get(key)!
+      const measured = await load(target, DURATION_S)
+      log(`round ${round} ${target.name}: ${fmt(measured.rps)} req/s, p50 ${measured.p50} ms, p99 ${measured.p99} ms`)
       runs.get(key)!.push(measured)
     }
   }
@@ -203,11 +223,64 @@ const measure = async (keys: ReadonlyArray<keyof typeof targets>) => {
     p50: median(results.map((r) => r.p50)),
     p99: median(results.map((r) => r.p99)),
     failures: results.reduce((sum, r) => sum + r.failures, 0),
-    cpuUs: median(results.map((r) => r.cpuUs))
+    cpuUs: median(results.map((r) => r.cpuUs)),
+    conflicts: results.reduce((sum, r) => sum + r.conflicts, 0)
   }]))
 }
 
 const reads = await measure(["constant", "select", "service", "search"])
+
+// ---- writes: bookings and orders on their own windows and items, then one window for everyone ----
+
+log("signing in 50 clients")
+const tokens: Array<string> = []
+for (const email of clientEmails) {
+  const response = await fetch(`http://127.0.0.1:${PORTS.ours}/auth/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: `{"email":"${email}","password":"${SEED_PASSWORD}"}`
+  })
+  tokens.push(((await response.json()) as { access_token: string }).access_token)
+}
+const bearer = (i: number) => ({ authorization: `Bearer ${tokens[i % tokens.length]}` })
+let nextWindow = 0
+let nextItem = 0
+const contended = windows.at(-1)!
+const writeTargets = {
+  bookings: {
+    name: "POST /bookings",
+    port: PORTS.ours,
+    method: "POST",
+    next: (i) => {
+      const window = windows[nextWindow++ % windows.length]!
+      return { path: "/bookings", headers: bearer(i), body: `{"service_id":"${window.serviceId}","start_at":"${window.start}","end_at":"${window.end}"}` }
+    }
+  },
+  orders: {
+    name: "POST /orders",
+    port: PORTS.ours,
+    method: "POST",
+    next: (i) => ({
+      path: "/orders",
+      headers: bearer(i),
+      body: `{"items":[{"item_id":"${stocked[nextItem++ % stocked.length]}","quantity":1}],` +
+        `"shipping_address":{"line1":"1 Main St","city":"Ottawa","province_code":"ON","postal_code":"K1A 0B1"}}`
+    })
+  },
+  contention: {
+    name: "POST /bookings, all on one window (409s)",
+    port: PORTS.ours,
+    method: "POST",
+    next: (i) => ({
+      path: "/bookings",
+      headers: bearer(i),
+      body: `{"service_id":"${contended.serviceId}","start_at":"${contended.start}","end_at":"${contended.end}"}`
+    })
+  }
+} satisfies Record<string, Target>
+for (const [key, target] of Object.entries(writeTargets)) registry.set(key, target)
+const writes = await measure(["bookings", "orders"])
+const contention = (await measure(["contention"])).get("contention")!
 await Promise.all(children.splice(0).map(stop))
 
 // ---- login: the hash alone, then the route under a CPU profile ----
@@ -315,6 +388,23 @@ ${line(targets.login.name, login, `${ratio(login.rps, hashRps)} of the hash alon
 - \`POST /auth/login\` rotates ${emails.length} seeded accounts. argon2id (64 MiB, 3 passes) verifies ${fmt(hashRps, 1)}
   passwords/s on this machine with nothing else running (${CONNECTIONS} at a time, in this process, all cores); login
   reaches ${ratio(login.rps, hashRps)} of that while the same cores also serve HTTP, run Postgres and autocannon.
+
+## Writes (the transactional core)
+
+Each client is one of 50 seeded clients, signed in before the runs. Bookings take 30-minute windows inside approved
+providers' slots that nobody else holds (${fmt(windows.length)} of them, so conflicts are rare); orders take one unit of an item
+with stock. The contention run sends every booking for the same window: one wins, the rest must be fast 409s.
+
+| target | req/s | p50 ms | p99 ms | server CPU µs/req | 4xx | errors and other non-2xx |
+|---|---:|---:|---:|---:|---:|---:|
+${[["bookings", writes.get("bookings")!], ["orders", writes.get("orders")!], ["contention", contention]].map(([key, m]) => {
+  const w = m as Measured
+  return `| ${registry.get(key as string)!.name} | ${fmt(w.rps)} | ${fmt(w.p50)} | ${fmt(w.p99)} | ${fmt(w.cpuUs)} | ${fmt(w.conflicts)} | ${fmt(w.failures - w.conflicts)} |`
+}).join("\n")}
+
+Target: no errors other than the expected 409s, and p99 under 100 ms at ${CONNECTIONS} connections:
+bookings **${writes.get("bookings")!.p99 < 100 ? "met" : "not met"}**, orders **${writes.get("orders")!.p99 < 100 ? "met" : "not met"}**,
+contention **${contention.p99 < 100 ? "met" : "not met"}**.
 
 ## What bounds login
 

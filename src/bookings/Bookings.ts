@@ -165,7 +165,14 @@ export class Bookings extends Context.Service<Bookings>()("maplehustle/bookings/
       }
       const requestId = yield* CurrentRequestId
       const row = yield* tx.withTransaction(Effect.gen(function*() {
-        const row = yield* repo.insert({ clientId: caller.id, serviceId: request.service_id, start, end, notes: request.notes ?? null })
+        const row = yield* repo.insert({
+          clientId: caller.id,
+          providerId: context.providerId,
+          serviceId: request.service_id,
+          start,
+          end,
+          notes: request.notes ?? null
+        })
         yield* repo.recordHistory({ bookingId: row.id, actorId: caller.id, actorRole: "client", from: null, to: "pending", requestId })
         yield* notify([context.providerId], "booking_request", `New booking request for ${context.serviceTitle} on ${start.toISOString()}.`)
         return row

