@@ -108,6 +108,8 @@ const serviceEnv = (port: number) => ({
   RATE_LIMITS_ENABLED: "false",
   WORKERS_ENABLED: "false",
   JWT_SECRET: "bench-secret-for-signing-access-tokens-0123456789",
+  ADMIN_EMAIL: "bench-admin@example.com",
+  ADMIN_PASSWORD: "Bench-admin-pass-1!",
   LOG_LEVEL: "Warning"
 })
 
@@ -243,6 +245,22 @@ for (const email of clientEmails) {
   tokens.push(((await response.json()) as { access_token: string }).access_token)
 }
 const bearer = (i: number) => ({ authorization: `Bearer ${tokens[i % tokens.length]}` })
+const adminToken = await fetch(`http://127.0.0.1:${PORTS.ours}/auth/login`, {
+  method: "POST",
+  headers: { "content-type": "application/json" },
+  body: `{"email":"bench-admin@example.com","password":"Bench-admin-pass-1!"}`
+}).then(async (response) => ((await response.json()) as { access_token: string }).access_token)
+/** The pool's checkout counters (`GET /ops/stats`). */
+const poolCounters = () =>
+  fetch(`http://127.0.0.1:${PORTS.ours}/ops/stats`, { headers: { authorization: `Bearer ${adminToken}` } })
+    .then(async (response) => ((await response.json()) as { pool: { acquired: number; wait_ms_total: number; wait_ms_max: number } }).pool)
+/** Mean wait for a pool connection, in ms, over `run`. */
+const withPoolWait = async <A>(run: () => Promise<A>) => {
+  const before = await poolCounters()
+  const result = await run()
+  const after = await poolCounters()
+  return { result, waitMs: (after.wait_ms_total - before.wait_ms_total) / Math.max(1, after.acquired - before.acquired) }
+}
 let nextWindow = 0
 let nextItem = 0
 const contended = windows.at(-1)!
@@ -279,8 +297,9 @@ const writeTargets = {
   }
 } satisfies Record<string, Target>
 for (const [key, target] of Object.entries(writeTargets)) registry.set(key, target)
-const writes = await measure(["bookings", "orders"])
-const contention = (await measure(["contention"])).get("contention")!
+const { result: writes, waitMs: writeWaitMs } = await withPoolWait(() => measure(["bookings", "orders"]))
+const { result: contended_, waitMs: contentionWaitMs } = await withPoolWait(() => measure(["contention"]))
+const contention = contended_.get("contention")!
 await Promise.all(children.splice(0).map(stop))
 
 // ---- login: the hash alone, then the route under a CPU profile ----
@@ -401,6 +420,9 @@ ${[["bookings", writes.get("bookings")!], ["orders", writes.get("orders")!], ["c
   const w = m as Measured
   return `| ${registry.get(key as string)!.name} | ${fmt(w.rps)} | ${fmt(w.p50)} | ${fmt(w.p99)} | ${fmt(w.cpuUs)} | ${fmt(w.conflicts)} | ${fmt(w.failures - w.conflicts)} |`
 }).join("\n")}
+
+Mean wait for a pool connection (${"`"}GET /ops/stats${"`"} before and after, pool of 20): ${fmt(writeWaitMs, 2)} ms per checkout over the
+bookings and orders runs, ${fmt(contentionWaitMs, 2)} ms over the contention run.
 
 Target: no errors other than the expected 409s, and p99 under 100 ms at ${CONNECTIONS} connections:
 bookings **${writes.get("bookings")!.p99 < 100 ? "met" : "not met"}**, orders **${writes.get("orders")!.p99 < 100 ? "met" : "not met"}**,

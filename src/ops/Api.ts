@@ -42,7 +42,13 @@ export const StatsView = Schema.Struct({
     max: Schema.Number,
     total: Schema.Number,
     idle: Schema.Number,
-    waiting: Schema.Number
+    waiting: Schema.Number,
+    /** Since start: checkouts, those that timed out or were shed, and the time checkouts waited. */
+    acquired: Schema.Number,
+    timed_out: Schema.Number,
+    shed: Schema.Number,
+    wait_ms_total: Schema.Number,
+    wait_ms_max: Schema.Number
   }),
   cache: Schema.Struct({
     hits: Schema.Number,

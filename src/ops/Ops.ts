@@ -78,7 +78,17 @@ export class Ops extends Context.Service<Ops>()("maplehustle/ops/Ops", {
     const stats = Effect.fn("Ops.stats")(function*() {
       const [counters, queues, redisPart] = yield* Effect.all([pool.snapshot, queue.stats(), redisInfo], { concurrency: 3 })
       return {
-        pool: { max: counters.max, total: counters.total, idle: counters.idle, waiting: counters.waiting },
+        pool: {
+          max: counters.max,
+          total: counters.total,
+          idle: counters.idle,
+          waiting: counters.waiting,
+          acquired: counters.acquired,
+          timed_out: counters.timedOut,
+          shed: counters.shed,
+          wait_ms_total: Math.round(counters.waitMsTotal * 10) / 10,
+          wait_ms_max: Math.round(counters.waitMsMax * 10) / 10
+        },
         // Counters of the cache service, which nothing reads through yet.
         cache: { hits: 0, misses: 0, hit_ratio: 0, errors: 0, redis: redisPart },
         queue: Object.fromEntries(queues.map((q) => [q.queue, {
