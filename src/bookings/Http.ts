@@ -10,16 +10,9 @@ export const BookingsHttp = HttpApiBuilder.group(Api, "bookings", Effect.fn(func
   const bookings = yield* Bookings
   const idempotency = yield* Idempotency
   return handlers
-    .handle("create", ({ headers, payload }) =>
+    .handle("create", (request) =>
       CurrentUser.use((caller) =>
-        idempotency.run({
-          userId: caller.id,
-          scope: "POST /bookings",
-          key: headers["idempotency-key"],
-          body: payload,
-          status: 201,
-          success: BookingView
-        }, bookings.create(caller, payload))))
+        idempotency.created(caller, request, { scope: "POST /bookings", success: BookingView }, bookings.create(caller, request.payload))))
     .handle("list", ({ query }) => CurrentUser.use((caller) => bookings.list(caller, query)))
     .handle("get", ({ params }) => CurrentUser.use((caller) => bookings.get(caller, params.id)))
     .handle("accept", ({ params }) => CurrentUser.use((caller) => bookings.accept(caller, params.id)))

@@ -89,7 +89,23 @@ export class Idempotency extends Context.Service<Idempotency>()("maplehustle/inf
       }))
     }
 
-    return { run }
+    /** `run` for a route answering 201: the key from its headers, its decoded body as the fingerprint. */
+    const created = <A, E, R>(
+      caller: { readonly id: UserId },
+      request: { readonly headers: { readonly "idempotency-key"?: string | undefined }; readonly payload: unknown },
+      route: { readonly scope: string; readonly success: Schema.Codec<A, unknown> },
+      effect: Effect.Effect<A, E, R>
+    ) =>
+      run({
+        userId: caller.id,
+        scope: route.scope,
+        key: request.headers["idempotency-key"],
+        body: request.payload,
+        status: 201,
+        success: route.success
+      }, effect)
+
+    return { run, created }
   })
 }) {
   static readonly layer = Layer.effect(this, this.make).pipe(Layer.provide(Transactions.layer))

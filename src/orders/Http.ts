@@ -10,16 +10,9 @@ export const OrdersHttp = HttpApiBuilder.group(Api, "orders", Effect.fn(function
   const orders = yield* Orders
   const idempotency = yield* Idempotency
   return handlers
-    .handle("create", ({ headers, payload }) =>
+    .handle("create", (request) =>
       CurrentUser.use((caller) =>
-        idempotency.run({
-          userId: caller.id,
-          scope: "POST /orders",
-          key: headers["idempotency-key"],
-          body: payload,
-          status: 201,
-          success: OrderView
-        }, orders.create(caller, payload))))
+        idempotency.created(caller, request, { scope: "POST /orders", success: OrderView }, orders.create(caller, request.payload))))
     .handle("list", ({ query }) => CurrentUser.use((caller) => orders.list(caller, query)))
     .handle("get", ({ params }) => CurrentUser.use((caller) => orders.get(caller, params.id)))
     .handle("cancel", ({ params }) => CurrentUser.use((caller) => orders.cancel(caller, params.id)))

@@ -10,28 +10,19 @@ export const PaymentsHttp = HttpApiBuilder.group(Api, "payments", Effect.fn(func
   const payments = yield* Payments
   const idempotency = yield* Idempotency
   return handlers
-    .handle("create", ({ headers, payload }) =>
+    .handle("create", (request) =>
       CurrentUser.use((caller) =>
-        idempotency.run({
-          userId: caller.id,
-          scope: "POST /payments",
-          key: headers["idempotency-key"],
-          body: payload,
-          status: 201,
-          success: PaymentView
-        }, payments.pay(caller, payload))))
+        idempotency.created(caller, request, { scope: "POST /payments", success: PaymentView }, payments.pay(caller, request.payload))))
     .handle("list", ({ query }) => CurrentUser.use((caller) => payments.list(caller, query)))
     .handle("get", ({ params }) => CurrentUser.use((caller) => payments.get(caller, params.id)))
     .handle("release", ({ params }) => CurrentUser.use((caller) => payments.release(caller, params.id)))
-    .handle("refund", ({ headers, params, payload }) =>
+    .handle("refund", (request) =>
       CurrentUser.use((caller) =>
-        idempotency.run({
-          userId: caller.id,
-          scope: `POST /payments/${params.id}/refunds`,
-          key: headers["idempotency-key"],
-          body: payload,
-          status: 201,
-          success: RefundView
-        }, payments.refund(caller, params.id, payload))))
+        idempotency.created(
+          caller,
+          request,
+          { scope: `POST /payments/${request.params.id}/refunds`, success: RefundView },
+          payments.refund(caller, request.params.id, request.payload)
+        )))
     .handle("refunds", ({ params }) => CurrentUser.use((caller) => payments.refunds(caller, params.id)))
 }))
