@@ -20,6 +20,7 @@ import * as MaintenanceCron from "./maintenance/Cron.ts"
 import * as MaintenanceJobs from "./maintenance/Jobs.ts"
 import { MaintenanceRepo } from "./maintenance/MaintenanceRepo.ts"
 import * as NotificationsJobs from "./notifications/Jobs.ts"
+import { Notifier } from "./notifications/Notifier.ts"
 import { NotificationsRepo } from "./notifications/NotificationsRepo.ts"
 
 const ping = JobRunner.task(Ping, () => Effect.void)
@@ -45,6 +46,7 @@ const TaskDependenciesLive = Layer.mergeAll(
   NotificationsRepo.layer,
   FilesRepo.layer,
   BookingsRepo.layer,
+  Notifier.layer,
   Backups.layer.pipe(Layer.provideMerge(MaintenanceRepo.layer)),
   Transactions.layer
 )

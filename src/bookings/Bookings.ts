@@ -9,14 +9,15 @@
  */
 import { Clock, Context, Effect, Layer, Option } from "effect"
 import { Forbidden, InvalidTransition, NotFound } from "../domain/Errors.ts"
-import { DeliverNotification, RemindBooking } from "../domain/Job.ts"
+import { RemindBooking } from "../domain/Job.ts"
 import { keysetPage } from "../domain/Page.ts"
-import type { UserId } from "../domain/User.ts"
 import { JobQueue } from "../infra/JobQueue.ts"
 import { CurrentRequestId } from "../infra/RequestId.ts"
 import { Transactions } from "../infra/Sql.ts"
 import { serviceView } from "../listings/Services.ts"
 import { ServicesRepo } from "../listings/ServicesRepo.ts"
+import type { NotificationType } from "../notifications/Api.ts"
+import { Notifier } from "../notifications/Notifier.ts"
 import type { Caller } from "../users/Authentication.ts"
 import { publicUserView } from "../users/Users.ts"
 import { UsersRepo } from "../users/UsersRepo.ts"
@@ -28,7 +29,7 @@ import {
   type BookingView,
   type NewBooking
 } from "./Api.ts"
-import { type BookingContext, type BookingRow, BookingsRepo, type NotificationType } from "./BookingsRepo.ts"
+import { type BookingContext, type BookingRow, BookingsRepo } from "./BookingsRepo.ts"
 
 const MINUTE = 60_000
 const HOUR = 60 * MINUTE
@@ -141,16 +142,10 @@ export class Bookings extends Context.Service<Bookings>()("maplehustle/bookings/
     const users = yield* UsersRepo
     const tx = yield* Transactions
     const jobs = yield* JobQueue
+    const { notify } = yield* Notifier
     const notFound = (id: BookingId) => new NotFound({ message: `No booking ${id}` })
     const invalid = (status: BookingStatus, to: BookingStatus) =>
       new InvalidTransition({ message: `A ${status} booking cannot be ${to}` })
-
-    /** Notifications committed with the change, and their delivery jobs. */
-    const notify = (recipients: ReadonlyArray<UserId>, type: NotificationType, content: string) =>
-      Effect.flatMap(
-        repo.notify(recipients, type, content),
-        (ids) => jobs.enqueueMany(ids.map((notificationId) => ({ job: new DeliverNotification({ notificationId }) })))
-      )
 
     const create = Effect.fn("Bookings.create")(function*(caller: Caller, request: NewBooking) {
       if (caller.role !== "client") return yield* new Forbidden({ message: "Only clients book services" })
@@ -268,6 +263,6 @@ export class Bookings extends Context.Service<Bookings>()("maplehustle/bookings/
 }) {
   static readonly layerNoDeps = Layer.effect(this, this.make)
   static readonly layer = this.layerNoDeps.pipe(
-    Layer.provide([BookingsRepo.layer, ServicesRepo.layer, UsersRepo.layer, Transactions.layer])
+    Layer.provide([BookingsRepo.layer, ServicesRepo.layer, UsersRepo.layer, Notifier.layer, Transactions.layer])
   )
 }

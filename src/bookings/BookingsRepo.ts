@@ -37,8 +37,6 @@ export interface BookingContext {
   readonly insideSlot: boolean
 }
 
-export type NotificationType = "booking_request" | "booking_accepted" | "booking_completed" | "booking_canceled" | "booking_reminder"
-
 export class BookingsRepo extends Context.Service<BookingsRepo>()("maplehustle/bookings/BookingsRepo", {
   make: Effect.gen(function*() {
     const sql = yield* SqlClient
@@ -156,19 +154,6 @@ export class BookingsRepo extends Context.Service<BookingsRepo>()("maplehustle/b
         VALUES (${entry.bookingId}, ${entry.actorId}, ${entry.actorRole}, ${entry.from}, ${entry.to}, ${entry.requestId})`
     }, Effect.orDie)
 
-    /** Stores one notification per recipient; returns their ids for delivery jobs. */
-    const notify = Effect.fn("BookingsRepo.notify")(
-      function*(recipients: ReadonlyArray<UserId>, type: NotificationType, content: string) {
-        if (recipients.length === 0) return []
-        const rows = yield* sql<{ id: string }>`
-          INSERT INTO notifications (user_id, type, content)
-          SELECT recipient, ${type}, ${content} FROM unnest(${recipients}::uuid[]) AS recipient
-          RETURNING id`
-        return rows.map((row) => row.id)
-      },
-      Effect.orDie
-    )
-
     const list = Effect.fn("BookingsRepo.list")(function*(filter: {
       readonly userId: UserId
       readonly side: "client" | "provider"
@@ -185,7 +170,7 @@ export class BookingsRepo extends Context.Service<BookingsRepo>()("maplehustle/b
         LIMIT ${filter.limit + 1}`
     }, Effect.orDie)
 
-    return { context, insert, findById, transition, recordHistory, notify, list }
+    return { context, insert, findById, transition, recordHistory, list }
   })
 }) {
   static readonly layer = Layer.effect(this, this.make)

@@ -5,16 +5,16 @@
  * nothing.
  */
 import { Effect, Option } from "effect"
-import { DeliverNotification, RemindBooking } from "../domain/Job.ts"
-import { JobQueue } from "../infra/JobQueue.ts"
+import { RemindBooking } from "../domain/Job.ts"
 import * as JobRunner from "../infra/JobRunner.ts"
 import { Transactions } from "../infra/Sql.ts"
+import { Notifier } from "../notifications/Notifier.ts"
 import type { BookingId } from "./Api.ts"
 import { BookingsRepo } from "./BookingsRepo.ts"
 
 export const tasks = Effect.gen(function*() {
   const repo = yield* BookingsRepo
-  const jobs = yield* JobQueue
+  const { notify } = yield* Notifier
   const tx = yield* Transactions
 
   const remind = JobRunner.task(RemindBooking, (job) =>
@@ -22,12 +22,11 @@ export const tasks = Effect.gen(function*() {
       const found = yield* repo.findById(job.bookingId as BookingId)
       if (Option.isNone(found) || found.value.status !== "accepted") return
       const booking = found.value
-      const ids = yield* repo.notify(
+      yield* notify(
         [booking.clientId, booking.providerId],
         "booking_reminder",
         `Reminder: ${booking.serviceTitle} starts ${booking.startAt.toISOString()}.`
       )
-      yield* jobs.enqueueMany(ids.map((notificationId) => ({ job: new DeliverNotification({ notificationId }) })))
     })))
 
   return [remind]

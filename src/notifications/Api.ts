@@ -12,6 +12,7 @@ export const NotificationType = Schema.Literals([
   "booking_request", "booking_accepted", "booking_completed", "booking_canceled", "booking_reminder",
   "message_received", "payment_received", "payment_released", "review_reminder", "order_update"
 ])
+export type NotificationType = typeof NotificationType.Type
 export const NotificationChannel = Schema.Literals(["in_app", "email", "sms"])
 
 export const NotificationView = Schema.Struct({

@@ -7,11 +7,10 @@
  */
 import { Context, Effect, Layer, Option } from "effect"
 import { Forbidden, InvalidTransition, NotFound } from "../domain/Errors.ts"
-import { DeliverNotification } from "../domain/Job.ts"
 import { keysetPage } from "../domain/Page.ts"
 import type { UserId } from "../domain/User.ts"
-import { JobQueue } from "../infra/JobQueue.ts"
 import { Transactions } from "../infra/Sql.ts"
+import { Notifier } from "../notifications/Notifier.ts"
 import type { PaymentId } from "../payments/Api.ts"
 import { PaymentsRepo } from "../payments/PaymentsRepo.ts"
 import type { Caller } from "../users/Authentication.ts"
@@ -41,14 +40,10 @@ export class Orders extends Context.Service<Orders>()("maplehustle/orders/Orders
     const repo = yield* OrdersRepo
     const payments = yield* PaymentsRepo
     const tx = yield* Transactions
-    const jobs = yield* JobQueue
     const notFound = (id: OrderId) => new NotFound({ message: `No order ${id}` })
 
-    const notify = (recipients: ReadonlyArray<UserId>, content: string) =>
-      Effect.flatMap(
-        repo.notify(recipients, content),
-        (ids) => jobs.enqueueMany(ids.map((notificationId) => ({ job: new DeliverNotification({ notificationId }) })))
-      )
+    const notifier = yield* Notifier
+    const notify = (recipients: ReadonlyArray<UserId>, content: string) => notifier.notify(recipients, "order_update", content)
 
     const loaded = (id: OrderId) => Effect.flatMap(repo.findById(id), (row) => Option.isSome(row) ? Effect.succeed(row.value) : Effect.die(`order ${id} vanished`))
 
@@ -161,5 +156,5 @@ export class Orders extends Context.Service<Orders>()("maplehustle/orders/Orders
   })
 }) {
   static readonly layerNoDeps = Layer.effect(this, this.make)
-  static readonly layer = this.layerNoDeps.pipe(Layer.provide([OrdersRepo.layer, PaymentsRepo.layer, Transactions.layer]))
+  static readonly layer = this.layerNoDeps.pipe(Layer.provide([OrdersRepo.layer, PaymentsRepo.layer, Notifier.layer, Transactions.layer]))
 }

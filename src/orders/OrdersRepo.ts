@@ -173,16 +173,6 @@ export class OrdersRepo extends Context.Service<OrdersRepo>()("maplehustle/order
       return rows.length > 0
     }, Effect.orDie)
 
-    /** Stores one notification per recipient; returns their ids for delivery jobs. */
-    const notify = Effect.fn("OrdersRepo.notify")(function*(recipients: ReadonlyArray<UserId>, content: string) {
-      if (recipients.length === 0) return []
-      const rows = yield* sql<{ id: string }>`
-        INSERT INTO notifications (user_id, type, content)
-        SELECT recipient, 'order_update', ${content} FROM unnest(${recipients}::uuid[]) AS recipient
-        RETURNING id`
-      return rows.map((row) => row.id)
-    }, Effect.orDie)
-
     /** The order's captured payment, if any, with what is left to refund. */
     const heldPayment = Effect.fn("OrdersRepo.heldPayment")(function*(id: OrderId) {
       const rows = yield* sql<{ id: string; left: string }>`
@@ -191,7 +181,7 @@ export class OrdersRepo extends Context.Service<OrdersRepo>()("maplehustle/order
       return Option.fromNullishOr(rows[0])
     }, Effect.orDie)
 
-    return { reserve, available, insert, findById, list, cancel, ship, deliver, notify, heldPayment }
+    return { reserve, available, insert, findById, list, cancel, ship, deliver, heldPayment }
   })
 }) {
   static readonly layer = Layer.effect(this, this.make)

@@ -9,11 +9,9 @@
 import { Context, Effect, Layer, Option } from "effect"
 import type { BookingId } from "../bookings/Api.ts"
 import { Forbidden, InvalidTransition, NotFound } from "../domain/Errors.ts"
-import { DeliverNotification } from "../domain/Job.ts"
 import { keysetPage } from "../domain/Page.ts"
-import type { UserId } from "../domain/User.ts"
-import { JobQueue } from "../infra/JobQueue.ts"
 import { Transactions } from "../infra/Sql.ts"
+import { Notifier } from "../notifications/Notifier.ts"
 import type { OrderId } from "../orders/Api.ts"
 import type { Caller } from "../users/Authentication.ts"
 import { AlreadyPaid, type NewPayment, type NewRefund, PaymentDeclined, type PaymentId, type PaymentView, type RefundView } from "./Api.ts"
@@ -48,13 +46,8 @@ export class Payments extends Context.Service<Payments>()("maplehustle/payments/
     const repo = yield* PaymentsRepo
     const gateway = yield* PaymentGateway
     const tx = yield* Transactions
-    const jobs = yield* JobQueue
 
-    const notify = (recipients: ReadonlyArray<UserId>, type: "payment_received" | "payment_released", content: string) =>
-      Effect.flatMap(
-        repo.notify(recipients, type, content),
-        (ids) => jobs.enqueueMany(ids.map((notificationId) => ({ job: new DeliverNotification({ notificationId }) })))
-      )
+    const { notify } = yield* Notifier
 
     const pay = Effect.fn("Payments.pay")(function*(caller: Caller, payment: NewPayment) {
       const bookingId: BookingId | null = payment.booking_id ?? null
@@ -133,5 +126,5 @@ export class Payments extends Context.Service<Payments>()("maplehustle/payments/
   })
 }) {
   static readonly layerNoDeps = Layer.effect(this, this.make)
-  static readonly layer = this.layerNoDeps.pipe(Layer.provide([PaymentsRepo.layer, PaymentGateway.simulated, Transactions.layer]))
+  static readonly layer = this.layerNoDeps.pipe(Layer.provide([PaymentsRepo.layer, PaymentGateway.simulated, Notifier.layer, Transactions.layer]))
 }

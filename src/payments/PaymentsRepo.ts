@@ -147,16 +147,7 @@ export class PaymentsRepo extends Context.Service<PaymentsRepo>()("maplehustle/p
         ORDER BY created_at, id`
     }, Effect.orDie)
 
-    /** Stores one notification per recipient; returns their ids for delivery jobs. */
-    const notify = Effect.fn("PaymentsRepo.notify")(function*(recipients: ReadonlyArray<UserId>, type: "payment_received" | "payment_released", content: string) {
-      if (recipients.length === 0) return []
-      const rows = yield* sql<{ id: string }>`
-        INSERT INTO notifications (user_id, type, content)
-        SELECT recipient, ${type}, ${content} FROM unnest(${recipients}::uuid[]) AS recipient RETURNING id`
-      return rows.map((row) => row.id)
-    }, Effect.orDie)
-
-    return { lockSubject, insert, hasSucceeded, markOrderPaid, findById, list, release, refund, refunds, notify }
+    return { lockSubject, insert, hasSucceeded, markOrderPaid, findById, list, release, refund, refunds }
   })
 }) {
   static readonly layer = Layer.effect(this, this.make)

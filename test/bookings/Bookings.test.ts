@@ -12,6 +12,7 @@ import * as BookingsJobs from "../../src/bookings/Jobs.ts"
 import { BookingsRepo } from "../../src/bookings/BookingsRepo.ts"
 import { RemindBooking } from "../../src/domain/Job.ts"
 import { Transactions } from "../../src/infra/Sql.ts"
+import { Notifier } from "../../src/notifications/Notifier.ts"
 import { insertBooking } from "../utils/fixtures.ts"
 import { send, userWithToken } from "../utils/Http.ts"
 import { TestDatabase } from "../utils/TestDatabase.ts"
@@ -223,7 +224,7 @@ describe("bookings", () => {
         const { provider, client, serviceId } = yield* marketplace()
         const remind = (bookingId: string) =>
           Effect.flatMap(BookingsJobs.tasks, ([task]) => task!.handle(new RemindBooking({ bookingId }), { jobId: "1", attempt: 1, maxAttempts: 5 })).pipe(
-            Effect.provide(Layer.mergeAll(BookingsRepo.layer, Transactions.layer))
+            Effect.provide(Layer.mergeAll(BookingsRepo.layer, Notifier.layer, Transactions.layer))
           )
         const reminders = (userId: string) =>
           Effect.map(sql<{ n: number }>`SELECT count(*)::int AS n FROM notifications WHERE user_id = ${userId} AND type = 'booking_reminder'`, (r) => r[0]!.n)
