@@ -13,6 +13,15 @@ import { BookingsRepo } from "../../src/bookings/BookingsRepo.ts"
 import { RemindBooking } from "../../src/domain/Job.ts"
 import { Transactions } from "../../src/infra/Sql.ts"
 import { Notifier } from "../../src/notifications/Notifier.ts"
+import { ConfigProvider } from "effect"
+import * as Fs from "node:fs/promises"
+import * as Os from "node:os"
+import * as Path from "node:path"
+import { DeliverNotification } from "../../src/domain/Job.ts"
+import { Mailer } from "../../src/infra/Mailer.ts"
+import { SmsSender } from "../../src/infra/SmsSender.ts"
+import * as NotificationsJobs from "../../src/notifications/Jobs.ts"
+import { NotificationsRepo } from "../../src/notifications/NotificationsRepo.ts"
 import { insertBooking } from "../utils/fixtures.ts"
 import { send, userWithToken } from "../utils/Http.ts"
 import { TestDatabase } from "../utils/TestDatabase.ts"
@@ -266,6 +275,45 @@ describe("bookings", () => {
           HttpClientRequest.setHeader("idempotency-key", "key-1")
         ))
         assert.deepStrictEqual([theirs.status, theirs.headers["idempotent-replayed"]], [201, undefined], "keys are per user")
+      }))
+
+    it.effect("each step's notification is delivered by the worker's task: the request to the provider, the acceptance to the client", () =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient
+        const dir = yield* Effect.acquireRelease(
+          Effect.promise(() => Fs.mkdtemp(Path.join(Os.tmpdir(), "mh-booking-mail-"))),
+          (dir) => Effect.promise(() => Fs.rm(dir, { recursive: true, force: true }))
+        )
+        const tasks = yield* NotificationsJobs.tasks.pipe(Effect.provide(
+          Layer.mergeAll(Mailer.layer, SmsSender.layer, NotificationsRepo.layer).pipe(
+            Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({ DATA_DIR: dir })))
+          )
+        ))
+        // Runs each pending delivery job's task as the worker would, then takes the job off the queue.
+        const deliverPending = Effect.gen(function*() {
+          const pending = yield* sql<{ id: string; notificationId: string }>`
+            SELECT id, payload->>'notificationId' AS notification_id FROM jobs WHERE task = 'DeliverNotification' AND status = 'pending'`
+          for (const job of pending) {
+            yield* tasks.find((t) => t.tag === "DeliverNotification")!.handle(new DeliverNotification({ notificationId: job.notificationId }), {
+              jobId: job.id, attempt: 1, maxAttempts: 5
+            })
+            yield* sql`UPDATE jobs SET status = 'canceled', finished_at = now() WHERE id = ${job.id}`
+          }
+        })
+        const mailTo = (userId: string) =>
+          Effect.gen(function*() {
+            const [user] = yield* sql<{ email: string }>`SELECT email FROM users WHERE id = ${userId}`
+            const names = yield* Effect.promise(() => Fs.readdir(Path.join(dir, "outbox")).catch(() => [] as Array<string>))
+            const mails = yield* Effect.promise(() => Promise.all(names.map((n) => Fs.readFile(Path.join(dir, "outbox", n), "utf8"))))
+            return mails.filter((mail) => mail.includes(`To: ${user!.email}`)).length
+          })
+        const { provider, client, serviceId } = yield* marketplace()
+        const booking = (yield* book(client, serviceId, at(3, 10), at(3, 11))).body
+        yield* deliverPending
+        assert.deepStrictEqual([yield* mailTo(provider.id), yield* mailTo(client.id)], [1, 0])
+        yield* send(provider.as(post(`/bookings/${booking.id}/accept`)))
+        yield* deliverPending
+        assert.deepStrictEqual([yield* mailTo(provider.id), yield* mailTo(client.id)], [1, 1])
       }))
 
     it.effect("client and provider canceling at once: exactly one wins, the other 409", () =>
