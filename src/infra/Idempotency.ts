@@ -42,27 +42,37 @@ export class Idempotency extends Context.Service<Idempotency>()("maplehustle/inf
     const sql = yield* SqlClient
     const tx = yield* Transactions
 
+    /** The text a route's success schema answers with, its codec built once per schema. */
+    const encoders = new WeakMap<object, (value: never) => string>()
+    const responseText = <A>(success: Schema.Codec<A, unknown>) => {
+      let encode = encoders.get(success) as ((value: A) => string) | undefined
+      if (encode === undefined) {
+        encode = Schema.encodeSync(Schema.fromJsonString(success))
+        encoders.set(success, encode as (value: never) => string)
+      }
+      return encode
+    }
+
     /**
-     * Runs `effect` once per `(user, scope, key)`: the first time in one
-     * transaction with the key, later by replaying its stored response.
-     * Without a key, just runs it. `success` is the route's success schema:
-     * the stored text is the value encoded by it, as the route answers it.
+     * Runs the work of a route answering 201 once per `(user, scope, key)`:
+     * the first time in one transaction with the key, later by replaying its
+     * stored response. Without a key, just runs it. The decoded body is the
+     * fingerprint; the stored text is the result as `success` encodes it, as
+     * the route answers it.
      */
-    const run = <A, E, R>(options: {
-      readonly userId: UserId
-      readonly scope: string
-      readonly key: string | undefined
-      readonly body: unknown
-      readonly status: number
-      readonly success: Schema.Codec<A, unknown>
-    }, effect: Effect.Effect<A, E, R>): Effect.Effect<A | HttpServerResponse.HttpServerResponse, E | IdempotencyKeyReused, R> => {
-      const key = options.key
+    const created = <A, E, R>(
+      caller: { readonly id: UserId },
+      request: { readonly headers: { readonly "idempotency-key"?: string | undefined }; readonly payload: unknown },
+      route: { readonly scope: string; readonly success: Schema.Codec<A, unknown> },
+      effect: Effect.Effect<A, E, R>
+    ): Effect.Effect<A | HttpServerResponse.HttpServerResponse, E | IdempotencyKeyReused, R> => {
+      const key = request.headers["idempotency-key"]
       if (key === undefined) return effect
-      const print = fingerprint(options.body)
-      const responseText = Schema.encodeSync(Schema.fromJsonString(options.success))
+      const { scope } = route
+      const print = fingerprint(request.payload)
       return tx.withTransaction(Effect.gen(function*() {
         const taken = yield* sql`
-          INSERT INTO idempotency_keys (user_id, scope, key, fingerprint) VALUES (${options.userId}, ${options.scope}, ${key}, ${print})
+          INSERT INTO idempotency_keys (user_id, scope, key, fingerprint) VALUES (${caller.id}, ${scope}, ${key}, ${print})
           ON CONFLICT (user_id, scope, key) DO UPDATE
             SET fingerprint = EXCLUDED.fingerprint, response_status = NULL, response_body = NULL,
                 created_at = now(), expires_at = now() + interval '24 hours'
@@ -71,7 +81,7 @@ export class Idempotency extends Context.Service<Idempotency>()("maplehustle/inf
         if (taken.length === 0) {
           const [stored] = yield* sql<{ fingerprint: Uint8Array; responseStatus: number; responseBody: string }>`
             SELECT fingerprint, response_status, response_body FROM idempotency_keys
-            WHERE user_id = ${options.userId} AND scope = ${options.scope} AND key = ${key}`
+            WHERE user_id = ${caller.id} AND scope = ${scope} AND key = ${key}`
           if (stored === undefined || !Buffer.from(stored.fingerprint).equals(print)) {
             return yield* new IdempotencyKeyReused({ message: "This Idempotency-Key was used with a different request body" })
           }
@@ -83,29 +93,13 @@ export class Idempotency extends Context.Service<Idempotency>()("maplehustle/inf
         }
         const result = yield* effect
         yield* sql`
-          UPDATE idempotency_keys SET response_status = ${options.status}, response_body = ${responseText(result)}
-          WHERE user_id = ${options.userId} AND scope = ${options.scope} AND key = ${key}`
+          UPDATE idempotency_keys SET response_status = 201, response_body = ${responseText(route.success)(result)}
+          WHERE user_id = ${caller.id} AND scope = ${scope} AND key = ${key}`
         return result
       }))
     }
 
-    /** `run` for a route answering 201: the key from its headers, its decoded body as the fingerprint. */
-    const created = <A, E, R>(
-      caller: { readonly id: UserId },
-      request: { readonly headers: { readonly "idempotency-key"?: string | undefined }; readonly payload: unknown },
-      route: { readonly scope: string; readonly success: Schema.Codec<A, unknown> },
-      effect: Effect.Effect<A, E, R>
-    ) =>
-      run({
-        userId: caller.id,
-        scope: route.scope,
-        key: request.headers["idempotency-key"],
-        body: request.payload,
-        status: 201,
-        success: route.success
-      }, effect)
-
-    return { run, created }
+    return { created }
   })
 }) {
   static readonly layer = Layer.effect(this, this.make).pipe(Layer.provide(Transactions.layer))
