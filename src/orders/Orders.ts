@@ -11,7 +11,6 @@ import { keysetPage } from "../domain/Page.ts"
 import type { UserId } from "../domain/User.ts"
 import { Transactions } from "../infra/Sql.ts"
 import { Notifier } from "../notifications/Notifier.ts"
-import type { PaymentId } from "../payments/Api.ts"
 import { PaymentsRepo } from "../payments/PaymentsRepo.ts"
 import type { Caller } from "../users/Authentication.ts"
 import { InsufficientStock, type NewOrder, type OrderId, type OrderStatus, type OrderView } from "./Api.ts"
@@ -103,53 +102,58 @@ export class Orders extends Context.Service<Orders>()("maplehustle/orders/Orders
       )
     })
 
+    /**
+     * A state change in one transaction: `change` is the conditional update
+     * (false when the order was no longer in the state the caller saw), then
+     * its effects; the loser of a race hears which state it found (409).
+     */
+    const transition = (id: OrderId, to: string, change: Effect.Effect<boolean>, effects: Effect.Effect<void>) =>
+      Effect.gen(function*() {
+        const row = yield* tx.withTransaction(Effect.gen(function*() {
+          if (!(yield* change)) return Option.none()
+          yield* effects
+          return Option.some(yield* loaded(id))
+        }))
+        if (Option.isNone(row)) return yield* invalid((yield* loaded(id)).status, to)
+        return orderView(row.value)
+      })
+
     const invalid = (status: OrderStatus, to: string) => new InvalidTransition({ message: `A ${status} order cannot be ${to}` })
 
     const cancel = Effect.fn("Orders.cancel")(function*(caller: Caller, id: OrderId) {
       const { order, isClient } = yield* visible(caller, id)
       if (!isClient) return yield* new Forbidden({ message: "Only the order's client cancels it" })
       if (order.status !== "pending" && order.status !== "paid") return yield* invalid(order.status, "canceled")
-      const row = yield* tx.withTransaction(Effect.gen(function*() {
-        if (!(yield* repo.cancel(id, order.status))) return Option.none()
+      return yield* transition(id, "canceled", repo.cancel(id, order.status), Effect.gen(function*() {
         // A paid order's payment goes back in full, in the same transaction.
-        const payment = yield* repo.heldPayment(id)
+        const payment = yield* payments.refundableOf({ orderId: id })
         if (Option.isSome(payment)) {
           yield* Effect.orDie(payments.refund({
-            paymentId: payment.value.id as PaymentId,
+            paymentId: payment.value.id,
             amount: payment.value.left,
             reason: "Order canceled by the client",
             by: caller.id
           }))
         }
         yield* notify(sellersOf(order), `Order ${id} was canceled by the client.`)
-        return Option.some(yield* loaded(id))
       }))
-      if (Option.isNone(row)) return yield* invalid((yield* loaded(id)).status, "canceled")
-      return orderView(row.value)
     })
 
     const ship = Effect.fn("Orders.ship")(function*(caller: Caller, id: OrderId, carrier: string, trackingNumber: string) {
       const { order, isSeller } = yield* visible(caller, id)
       if (!isSeller) return yield* new Forbidden({ message: "Only a seller of the order ships it" })
-      const row = yield* tx.withTransaction(Effect.gen(function*() {
-        if (!(yield* repo.ship(id, caller.id, carrier, trackingNumber))) return Option.none()
-        yield* notify([order.clientId], `Order ${id} has shipped with ${carrier}, tracking ${trackingNumber}.`)
-        return Option.some(yield* loaded(id))
-      }))
-      if (Option.isNone(row)) return yield* invalid((yield* loaded(id)).status, "shipped")
-      return orderView(row.value)
+      return yield* transition(
+        id,
+        "shipped",
+        repo.ship(id, caller.id, carrier, trackingNumber),
+        notify([order.clientId], `Order ${id} has shipped with ${carrier}, tracking ${trackingNumber}.`)
+      )
     })
 
     const deliver = Effect.fn("Orders.deliver")(function*(caller: Caller, id: OrderId) {
       const { order, isSeller } = yield* visible(caller, id)
       if (!isSeller && caller.role !== "admin") return yield* new Forbidden({ message: "Only a seller or an admin marks an order delivered" })
-      const row = yield* tx.withTransaction(Effect.gen(function*() {
-        if (!(yield* repo.deliver(id))) return Option.none()
-        yield* notify([order.clientId], `Order ${id} was delivered.`)
-        return Option.some(yield* loaded(id))
-      }))
-      if (Option.isNone(row)) return yield* invalid((yield* loaded(id)).status, "delivered")
-      return orderView(row.value)
+      return yield* transition(id, "delivered", repo.deliver(id), notify([order.clientId], `Order ${id} was delivered.`))
     })
 
     return { create, get, list, cancel, ship, deliver }

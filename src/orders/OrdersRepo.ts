@@ -173,15 +173,7 @@ export class OrdersRepo extends Context.Service<OrdersRepo>()("maplehustle/order
       return rows.length > 0
     }, Effect.orDie)
 
-    /** The order's captured payment, if any, with what is left to refund. */
-    const heldPayment = Effect.fn("OrdersRepo.heldPayment")(function*(id: OrderId) {
-      const rows = yield* sql<{ id: string; left: string }>`
-        SELECT id, (amount - refunded_amount)::text AS left FROM payments
-        WHERE order_id = ${id} AND status IN ('held', 'partially_refunded') AND refunded_amount < amount`
-      return Option.fromNullishOr(rows[0])
-    }, Effect.orDie)
-
-    return { reserve, available, insert, findById, list, cancel, ship, deliver, heldPayment }
+    return { reserve, available, insert, findById, list, cancel, ship, deliver }
   })
 }) {
   static readonly layer = Layer.effect(this, this.make)

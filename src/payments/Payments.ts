@@ -52,14 +52,15 @@ export class Payments extends Context.Service<Payments>()("maplehustle/payments/
     const pay = Effect.fn("Payments.pay")(function*(caller: Caller, payment: NewPayment) {
       const bookingId: BookingId | null = payment.booking_id ?? null
       const orderId: OrderId | null = payment.order_id ?? null
-      const what = bookingId !== null ? `booking ${bookingId}` : `order ${orderId}`
+      const kind = bookingId !== null ? "booking" : "order"
+      const what = `${kind} ${bookingId ?? orderId}`
       const outcome = yield* tx.withTransaction(Effect.gen(function*() {
         const found = yield* repo.lockSubject({ bookingId: payment.booking_id, orderId: payment.order_id })
         if (Option.isNone(found) || found.value.payerId !== caller.id) return yield* new NotFound({ message: `No ${what}` })
         const subject = found.value
-        const payable = bookingId !== null ? ["pending", "accepted"].includes(subject.status) : subject.status === "pending"
+        const payable = kind === "booking" ? ["pending", "accepted"].includes(subject.status) : subject.status === "pending"
         if (yield* repo.hasSucceeded({ bookingId, orderId })) return yield* new AlreadyPaid({ message: `The ${what} is already paid` })
-        if (!payable) return yield* new InvalidTransition({ message: `A ${subject.status} ${what.split(" ")[0]} cannot be paid` })
+        if (!payable) return yield* new InvalidTransition({ message: `A ${subject.status} ${kind} cannot be paid` })
         const base = { payerId: caller.id, payeeId: subject.payeeId, bookingId, orderId, amount: subject.amount }
         const charged = yield* Effect.result(gateway.charge({ amount: subject.amount, token: payment.payment_token, reference: what }))
         if (charged._tag === "Failure") {

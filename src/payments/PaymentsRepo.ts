@@ -89,6 +89,14 @@ export class PaymentsRepo extends Context.Service<PaymentsRepo>()("maplehustle/p
       return rows.length > 0
     }, Effect.orDie)
 
+    /** An order's captured payment with money still on it, and how much is left to refund. */
+    const refundableOf = Effect.fn("PaymentsRepo.refundableOf")(function*(subject: { readonly orderId: OrderId }) {
+      const rows = yield* sql<{ id: PaymentId; left: string }>`
+        SELECT id, (amount - refunded_amount)::text AS left FROM payments
+        WHERE order_id = ${subject.orderId} AND status IN ('held', 'partially_refunded') AND refunded_amount < amount`
+      return Option.fromNullishOr(rows[0])
+    }, Effect.orDie)
+
     const markOrderPaid = Effect.fn("PaymentsRepo.markOrderPaid")(function*(orderId: OrderId) {
       yield* sql`UPDATE orders SET status = 'paid', paid_at = now() WHERE id = ${orderId} AND status = 'pending'`
     }, Effect.orDie)
@@ -147,7 +155,7 @@ export class PaymentsRepo extends Context.Service<PaymentsRepo>()("maplehustle/p
         ORDER BY created_at, id`
     }, Effect.orDie)
 
-    return { lockSubject, insert, hasSucceeded, markOrderPaid, findById, list, release, refund, refunds }
+    return { lockSubject, insert, hasSucceeded, refundableOf, markOrderPaid, findById, list, release, refund, refunds }
   })
 }) {
   static readonly layer = Layer.effect(this, this.make)
