@@ -5,7 +5,9 @@
  * with the stack's own ceilings (`reference.ts`): a bare HttpApi answering a
  * constant JSON of the same size, and one doing a single `SELECT` by primary
  * key. autocannon, 50 connections, a warm-up, then rounds that interleave the
- * targets; medians of the rounds. Login runs on its own instance under
+ * targets; medians of the rounds. Then the writes: bookings on windows
+ * nobody holds, orders, and every booking on one window (the 409 path), with
+ * the pool's mean wait from `GET /ops/stats`. Login runs on its own instance under
  * `--cpu-prof`, next to the password hash's own throughput here, to show what
  * bounds it. Writes `docs/benchmarks/http.md`; `BENCH_QUICK=1` for a short run
  * (then nothing is written).
@@ -298,8 +300,8 @@ const writeTargets = {
 } satisfies Record<string, Target>
 for (const [key, target] of Object.entries(writeTargets)) registry.set(key, target)
 const { result: writes, waitMs: writeWaitMs } = await withPoolWait(() => measure(["bookings", "orders"]))
-const { result: contended_, waitMs: contentionWaitMs } = await withPoolWait(() => measure(["contention"]))
-const contention = contended_.get("contention")!
+const { result: contentionRuns, waitMs: contentionWaitMs } = await withPoolWait(() => measure(["contention"]))
+const contention = contentionRuns.get("contention")!
 await Promise.all(children.splice(0).map(stop))
 
 // ---- login: the hash alone, then the route under a CPU profile ----
