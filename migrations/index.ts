@@ -14,6 +14,7 @@ import m00009 from "./00009_jobs_cron_reports.ts"
 import m00010 from "./00010_completed_jobs.ts"
 import m00011 from "./00011_deleted_users_take_their_listings.ts"
 import m00012 from "./00012_idempotent_responses_verbatim.ts"
+import m00013 from "./00013_lookup_indexes.ts"
 
 export const migrations = {
   "00001_extensions_and_provinces": m00001,
@@ -27,5 +28,6 @@ export const migrations = {
   "00009_jobs_cron_reports": m00009,
   "00010_completed_jobs": m00010,
   "00011_deleted_users_take_their_listings": m00011,
-  "00012_idempotent_responses_verbatim": m00012
+  "00012_idempotent_responses_verbatim": m00012,
+  "00013_lookup_indexes": m00013
 }

@@ -38,6 +38,7 @@ export const BookingDetailView = Schema.Struct({
   client: PublicUserView,
   provider: PublicUserView
 })
+export type BookingDetailView = typeof BookingDetailView.Type
 
 export const NewBooking = Schema.Struct({
   service_id: ServiceId,

@@ -25,6 +25,7 @@ import {
   type BookingId,
   type BookingRule,
   BookingRuleViolation,
+  type BookingDetailView,
   type BookingStatus,
   type BookingView,
   type NewBooking
@@ -34,6 +35,10 @@ import { type BookingContext, type BookingRow, BookingsRepo } from "./BookingsRe
 const MINUTE = 60_000
 const HOUR = 60 * MINUTE
 const DAY = 24 * HOUR
+
+/** A record a booking names is never deleted for good (soft deletes, foreign keys): its absence is a defect. */
+const existing = (kind: string, id: string) => <A>(row: Option.Option<A>): Effect.Effect<A> =>
+  Option.isSome(row) ? Effect.succeed(row.value) : Effect.die(`${kind} ${id} of a booking is missing`)
 
 export const bookingView = (row: BookingRow): BookingView => ({
   id: row.id,
@@ -184,20 +189,29 @@ export class Bookings extends Context.Service<Bookings>()("maplehustle/bookings/
         return { booking: row.value, party: party.value }
       })
 
+    /**
+     * A booking with its service, client and provider, deleted ones included
+     * (the booking outlives them). Three batched lookups: details of many
+     * bookings made concurrently cost one statement for the services and one
+     * for the users.
+     */
+    const detail = (booking: BookingRow): Effect.Effect<BookingDetailView> =>
+      Effect.map(
+        Effect.all([
+          Effect.flatMap(services.findAnyById(booking.serviceId), existing("service", booking.serviceId)),
+          Effect.flatMap(users.findAnyById(booking.clientId), existing("user", booking.clientId)),
+          Effect.flatMap(users.findAnyById(booking.providerId), existing("user", booking.providerId))
+        ], { concurrency: "unbounded" }),
+        ([service, client, provider]) => ({
+          ...bookingView(booking),
+          service: serviceView(service),
+          client: publicUserView(client),
+          provider: publicUserView(provider)
+        })
+      )
+
     const get = Effect.fn("Bookings.get")(function*(caller: Caller, id: BookingId) {
-      const { booking } = yield* visible(caller, id)
-      const [service, client, provider] = yield* Effect.all([
-        services.findById(booking.serviceId),
-        users.findById(booking.clientId),
-        users.findById(booking.providerId)
-      ], { concurrency: "unbounded" })
-      if (Option.isNone(service) || Option.isNone(client) || Option.isNone(provider)) return yield* notFound(id)
-      return {
-        ...bookingView(booking),
-        service: serviceView(service.value),
-        client: publicUserView(client.value),
-        provider: publicUserView(provider.value)
-      }
+      return yield* detail((yield* visible(caller, id)).booking)
     })
 
     const list = Effect.fn("Bookings.list")(function*(caller: Caller, query: {
@@ -258,7 +272,7 @@ export class Bookings extends Context.Service<Bookings>()("maplehustle/bookings/
         return bookingView(changed.value)
       })
 
-    return { create, get, list, accept: apply("accept"), complete: apply("complete"), cancel: apply("cancel") }
+    return { create, get, detail, list, accept: apply("accept"), complete: apply("complete"), cancel: apply("cancel") }
   })
 }) {
   static readonly layerNoDeps = Layer.effect(this, this.make)

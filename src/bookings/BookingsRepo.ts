@@ -1,9 +1,13 @@
 import { Context, Effect, Layer, Option } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
 import type { Role, UserId } from "../domain/User.ts"
+import * as Resolvers from "../infra/Resolvers.ts"
 import { olderThan, violation } from "../infra/Sql.ts"
 import type { ServiceId } from "../listings/Api.ts"
 import { type BookingId, type BookingStatus, SlotUnavailable } from "./Api.ts"
+
+/** How many of a user's or a service's bookings a composite read (an overview) carries: the latest. */
+export const OVERVIEW_LIMIT = 500
 
 export interface BookingRow {
   readonly id: BookingId
@@ -108,10 +112,41 @@ export class BookingsRepo extends Context.Service<BookingsRepo>()("maplehustle/b
         Effect.withSpan("BookingsRepo.insert")
       )
 
-    const findById = Effect.fn("BookingsRepo.findById")(function*(id: BookingId) {
-      const rows = yield* sql<BookingRow>`SELECT ${columns} FROM ${from} WHERE b.id = ${id}`
-      return Option.fromNullishOr(rows[0])
-    }, Effect.orDie)
+    const findById = Resolvers.byId<BookingId, BookingRow>("BookingsRepo.byId", {
+      id: (row) => row.id,
+      execute: (ids) => sql<BookingRow>`SELECT ${columns} FROM ${from} WHERE b.id = ANY(${ids}::uuid[])`
+    })
+
+    /** The latest `OVERVIEW_LIMIT` bookings a user takes part in, as client or as provider, newest first. */
+    const byParticipant = Resolvers.byParent<UserId, BookingRow & { readonly participantId: UserId }>(
+      "BookingsRepo.byParticipant",
+      {
+        parent: (row) => row.participantId,
+        execute: (ids) => sql<BookingRow & { readonly participantId: UserId }>`
+          SELECT p.participant_id, ${columns}
+          FROM unnest(${ids}::uuid[]) AS p(participant_id)
+          CROSS JOIN LATERAL (
+            SELECT * FROM bookings x WHERE x.client_id = p.participant_id OR x.provider_id = p.participant_id
+            ORDER BY x.created_at DESC, x.id DESC LIMIT ${OVERVIEW_LIMIT}
+          ) b
+          JOIN services s ON s.id = b.service_id
+          ORDER BY p.participant_id, b.created_at DESC, b.id DESC`
+      }
+    )
+
+    /** The latest `OVERVIEW_LIMIT` bookings of a service, newest first. */
+    const byService = Resolvers.byParent<ServiceId, BookingRow>("BookingsRepo.byService", {
+      parent: (row) => row.serviceId,
+      execute: (ids) => sql<BookingRow>`
+        SELECT ${columns}
+        FROM unnest(${ids}::uuid[]) AS p(service_id)
+        CROSS JOIN LATERAL (
+          SELECT * FROM bookings x WHERE x.service_id = p.service_id
+          ORDER BY x.created_at DESC, x.id DESC LIMIT ${OVERVIEW_LIMIT}
+        ) b
+        JOIN services s ON s.id = b.service_id
+        ORDER BY p.service_id, b.created_at DESC, b.id DESC`
+    })
 
     /**
      * One conditional UPDATE: the booking moves to `to` only if it is still
@@ -170,7 +205,7 @@ export class BookingsRepo extends Context.Service<BookingsRepo>()("maplehustle/b
         LIMIT ${filter.limit + 1}`
     }, Effect.orDie)
 
-    return { context, insert, findById, transition, recordHistory, list }
+    return { context, insert, findById, byParticipant, byService, transition, recordHistory, list }
   })
 }) {
   static readonly layer = Layer.effect(this, this.make)

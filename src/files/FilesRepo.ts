@@ -1,5 +1,6 @@
 import { Context, Effect, Layer, Option } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
+import * as Resolvers from "../infra/Resolvers.ts"
 import type { UserId } from "../domain/User.ts"
 import type { FileId, UploadPurpose } from "./Api.ts"
 
@@ -51,11 +52,11 @@ export class FilesRepo extends Context.Service<FilesRepo>()("maplehustle/files/F
   make: Effect.gen(function*() {
     const sql = yield* SqlClient
 
-    const findById = Effect.fn("FilesRepo.findById")(function*(id: string) {
-      const rows = yield* sql<StoredFile>`
-        SELECT id, owner_id, purpose, content_type, storage_name, deleted_at FROM files WHERE id = ${id}`
-      return Option.fromNullishOr(rows[0])
-    }, Effect.orDie)
+    const findById = Resolvers.byId<string, StoredFile>("FilesRepo.byId", {
+      id: (row) => row.id,
+      execute: (ids) => sql<StoredFile>`
+        SELECT id, owner_id, purpose, content_type, storage_name, deleted_at FROM files WHERE id = ANY(${ids}::uuid[])`
+    })
 
     /** A file that is not deleted (nor is its original), with its access facts and live thumbnails. */
     const findLive = Effect.fn("FilesRepo.findLive")(function*(id: FileId) {

@@ -6,13 +6,14 @@
  * a database that cannot be reached in time (503), and defects (500, logged
  * once with the request id; the body never carries SQL, stacks or hosts).
  */
-import { ByteSize, Cause, Effect, Layer, Option, Schema, Tracer } from "effect"
+import { ByteSize, Cause, Effect, identity, Layer, Option, Schema, Tracer } from "effect"
 import { HttpIncomingMessage, HttpRouter, HttpServerRequest, HttpServerResponse, HttpTraceContext } from "effect/http"
 import { HttpApiError } from "effect/http-api"
 import { isHttpServerError } from "effect/http/HttpServerError"
 import { isSqlError } from "effect/sql/SqlError"
 import * as Errors from "../domain/Errors.ts"
 import { CurrentRequestId } from "./RequestId.ts"
+import * as RequestScope from "./RequestScope.ts"
 import { UPLOAD_REQUEST_MAX_BYTES } from "../files/Api.ts"
 import * as Settings from "./Settings.ts"
 
@@ -153,7 +154,11 @@ const payloadTooLarge = (limit: number) =>
     413
   )
 
-const edge = HttpRouter.middleware((app) =>
+/**
+ * `showStatements`: answer with `X-Db-Statements`, the statements the request
+ * sent (development; the request span carries `db.statements` either way).
+ */
+const edge = (showStatements: boolean) => HttpRouter.middleware((app) =>
   Effect.gen(function*() {
     const request = yield* HttpServerRequest.HttpServerRequest
     const incoming = request.headers["x-request-id"]
@@ -161,6 +166,7 @@ const edge = HttpRouter.middleware((app) =>
     const declaredLength = Number(request.headers["content-length"] ?? 0)
 
     const limit = isUpload(request) ? UPLOAD_REQUEST_MAX_BYTES : MAX_BODY_BYTES
+    const scope = RequestScope.make()
     const response = declaredLength > limit
       ? payloadTooLarge(limit)
       : yield* app.pipe(
@@ -180,6 +186,7 @@ const edge = HttpRouter.middleware((app) =>
         Effect.map(withEnvelope415(request)),
         Effect.provideService(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(MAX_BODY_BYTES)),
         Effect.provideService(CurrentRequestId, requestId),
+        Effect.provideService(RequestScope.CurrentRequestScope, scope),
         Effect.annotateLogs({ request_id: requestId })
       )
 
@@ -187,14 +194,18 @@ const edge = HttpRouter.middleware((app) =>
     // Not `Effect.currentSpan`: without a span it fails with an error whose stack capture cost 6 % of a request.
     const parent = Option.getOrUndefined(yield* Effect.serviceOption(Tracer.ParentSpan))
     const span = parent?._tag === "Span" && parent.kind === "server" ? parent : undefined
-    if (span !== undefined) span.attribute("http.request_id", requestId)
+    if (span !== undefined) {
+      span.attribute("http.request_id", requestId)
+      span.attribute("db.statements", scope.statements)
+    }
     const traceparent = span !== undefined
       ? `00-${span.traceId}-${span.spanId}-${span.sampled ? "01" : "00"}`
       : untracedTraceparent(request)
     const isDocs = request.url === "/docs" || request.url.startsWith("/docs/") || request.url.startsWith("/docs?")
     return response.pipe(
       HttpServerResponse.setHeaders(isDocs ? docsSecurityHeaders : securityHeaders),
-      HttpServerResponse.setHeaders({ "x-request-id": requestId, traceparent })
+      HttpServerResponse.setHeaders({ "x-request-id": requestId, traceparent }),
+      showStatements ? HttpServerResponse.setHeader("x-db-statements", String(scope.statements)) : identity
     )
   }), { global: true })
 
@@ -206,9 +217,12 @@ const cors = Layer.unwrap(Effect.map(
       allowedOrigins: origins,
       allowedMethods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
       allowedHeaders: ["authorization", "content-type", "idempotency-key", "x-request-id", "traceparent"],
-      exposedHeaders: ["x-request-id", "traceparent", "retry-after", "idempotent-replayed"],
+      exposedHeaders: ["x-request-id", "traceparent", "retry-after", "idempotent-replayed", "x-db-statements"],
       maxAge: 600
     })
 ))
 
-export const HttpEdgeLive = Layer.mergeAll(edge, cors)
+export const HttpEdgeLive = Layer.mergeAll(
+  Layer.unwrap(Effect.map(Settings.isProduction, (production) => edge(!production))),
+  cors
+)

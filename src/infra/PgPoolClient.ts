@@ -11,7 +11,9 @@
  * the HTTP layer answers with 503).
  *
  * The client facade (`makeClient`, `ConnectionImpl`, `commit`) follows
- * `@effect/sql-pg/PgClient`'s own `makeImpl`, which is not exported.
+ * `@effect/sql-pg/PgClient`'s own `makeImpl`, which is not exported; its
+ * connection also counts every statement against the current HTTP request
+ * (`RequestScope.recordStatement`).
  */
 import * as PgClient from "@effect/sql-pg/PgClient"
 import * as PgPool from "@effect/sql-pg/PgPool"
@@ -23,6 +25,7 @@ import * as Statement from "effect/sql/Statement"
 import type * as Connection from "effect/sql/SqlConnection"
 import { ConnectionError, SqlError, UnknownError } from "effect/sql/SqlError"
 import * as Net from "node:net"
+import { recordStatement } from "./RequestScope.ts"
 
 export interface PoolCounters {
   readonly max: number
@@ -213,29 +216,29 @@ class ConnectionImpl implements Connection.Connection {
     this.connection = connection
   }
   run(query: string, params: ReadonlyArray<unknown>, prepare = true) {
-    return Effect.map(this.connection.query(query, params, prepare), (result) => result.rows)
+    return recordStatement(Effect.map(this.connection.query(query, params, prepare), (result) => result.rows))
   }
   execute(sql: string, params: ReadonlyArray<unknown>, transformRows: (<A extends object>(row: ReadonlyArray<A>) => ReadonlyArray<A>) | undefined) {
     return transformRows ? Effect.map(this.run(sql, params), transformRows) : this.run(sql, params)
   }
   executeRaw(sql: string, params: ReadonlyArray<unknown>) {
-    return this.connection.query(sql, params)
+    return recordStatement(this.connection.query(sql, params))
   }
   executeWithoutTransform(sql: string, params: ReadonlyArray<unknown>) {
     return this.run(sql, params)
   }
   executeValues(sql: string, params: ReadonlyArray<unknown>) {
-    return this.connection.queryValues(sql, params)
+    return recordStatement(this.connection.queryValues(sql, params))
   }
   executeValuesUnprepared(sql: string, params: ReadonlyArray<unknown>) {
-    return this.connection.queryValues(sql, params, false)
+    return recordStatement(this.connection.queryValues(sql, params, false))
   }
   executeUnprepared(sql: string, params: ReadonlyArray<unknown>, transformRows: (<A extends object>(row: ReadonlyArray<A>) => ReadonlyArray<A>) | undefined) {
     const operation = this.run(sql, params, false)
     return transformRows ? Effect.map(operation, transformRows) : operation
   }
   executeStream(sql: string, params: ReadonlyArray<unknown>, transformRows: (<A extends object>(row: ReadonlyArray<A>) => ReadonlyArray<A>) | undefined) {
-    const stream = this.connection.stream(sql, params)
+    const stream = Stream.unwrap(recordStatement(Effect.succeed(this.connection.stream(sql, params))))
     return transformRows ? Stream.map(stream, (row) => transformRows([row])[0] ?? row) : stream
   }
 }

@@ -4,6 +4,7 @@
  */
 import { Context, Effect, Layer, Option } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
+import * as Resolvers from "../infra/Resolvers.ts"
 import { keyset, olderThan } from "../infra/Sql.ts"
 import type { UserId } from "../domain/User.ts"
 import type { CategoryId, ItemId } from "./Api.ts"
@@ -79,10 +80,10 @@ export class ItemsRepo extends Context.Service<ItemsRepo>()("maplehustle/items/I
     const from = sql`items i JOIN users u ON u.id = i.provider_id AND u.deleted_at IS NULL`
     const select = sql`SELECT ${columns} FROM ${from}`
 
-    const findById = Effect.fn("ItemsRepo.findById")(function*(id: ItemId) {
-      const rows = yield* sql<ItemRow>`${select} WHERE i.id = ${id} AND i.deleted_at IS NULL`
-      return Option.fromNullishOr(rows[0])
-    }, Effect.orDie)
+    const findById = Resolvers.byId<ItemId, ItemRow>("ItemsRepo.byId", {
+      id: (row) => row.id,
+      execute: (ids) => sql<ItemRow>`${select} WHERE i.id = ANY(${ids}::uuid[]) AND i.deleted_at IS NULL`
+    })
 
     /** Replaces the item's tags with `tags` (distinct whatever their case). */
     const setTags = (id: ItemId, tags: ReadonlyArray<string>) =>

@@ -5,6 +5,7 @@
  */
 import { Context, Effect, Layer, Option } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
+import * as Resolvers from "../infra/Resolvers.ts"
 import { keyset, olderThan } from "../infra/Sql.ts"
 import type { Role, UserId } from "../domain/User.ts"
 import type { ServiceId, ServiceType } from "./Api.ts"
@@ -69,10 +70,28 @@ export class ServicesRepo extends Context.Service<ServicesRepo>()("maplehustle/l
              u.rating_count AS provider_rating_count`
     const select = sql`SELECT ${columns} FROM services s JOIN users u ON u.id = s.provider_id AND u.deleted_at IS NULL`
 
-    const findById = Effect.fn("ServicesRepo.findById")(function*(id: ServiceId) {
-      const rows = yield* sql<ServiceRow>`${select} WHERE s.id = ${id} AND s.deleted_at IS NULL`
-      return Option.fromNullishOr(rows[0])
-    }, Effect.orDie)
+    const findById = Resolvers.byId<ServiceId, ServiceRow>("ServicesRepo.byId", {
+      id: (row) => row.id,
+      execute: (ids) => sql<ServiceRow>`${select} WHERE s.id = ANY(${ids}::uuid[]) AND s.deleted_at IS NULL`
+    })
+
+    /**
+     * Services named by records that outlive them (a booking's service):
+     * deleted ones and those of deleted providers too.
+     */
+    const findAnyById = Resolvers.byId<ServiceId, ServiceRow>("ServicesRepo.anyById", {
+      id: (row) => row.id,
+      execute: (ids) => sql<ServiceRow>`
+        SELECT ${columns} FROM services s JOIN users u ON u.id = s.provider_id WHERE s.id = ANY(${ids}::uuid[])`
+    })
+
+    /** A provider's live services (active or not), newest first. */
+    const byProvider = Resolvers.byParent<UserId, ServiceRow>("ServicesRepo.byProvider", {
+      parent: (row) => row.providerId,
+      execute: (ids) => sql<ServiceRow>`${select}
+        WHERE s.provider_id = ANY(${ids}::uuid[]) AND s.deleted_at IS NULL
+        ORDER BY s.created_at DESC, s.id DESC`
+    })
 
     const insert = Effect.fn("ServicesRepo.insert")(function*(providerId: UserId, fields: ServiceFields) {
       const inserted = yield* sql<{ id: ServiceId }>`
@@ -189,7 +208,7 @@ export class ServicesRepo extends Context.Service<ServicesRepo>()("maplehustle/l
         LIMIT ${filter.limit + 1}`
     }, Effect.orDie)
 
-    return { findById, insert, update, softDelete, list, search, availableIn }
+    return { findById, findAnyById, byProvider, insert, update, softDelete, list, search, availableIn }
   })
 }) {
   static readonly layer = Layer.effect(this, this.make)

@@ -2,8 +2,12 @@ import { Context, Effect, Layer, Option } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
 import type { BookingId } from "../bookings/Api.ts"
 import type { Role, UserId } from "../domain/User.ts"
+import * as Resolvers from "../infra/Resolvers.ts"
 import { olderThan } from "../infra/Sql.ts"
 import type { MessageId } from "./Api.ts"
+
+/** How many of a user's latest messages a composite read (the user overview) carries. */
+export const RECENT_MESSAGES = 20
 
 export interface MessageRow {
   readonly id: MessageId
@@ -82,6 +86,19 @@ export class MessagesRepo extends Context.Service<MessagesRepo>()("maplehustle/m
         ORDER BY m.created_at DESC, m.id DESC`
     }, Effect.orDie)
 
+    /** The latest `RECENT_MESSAGES` messages each user sent or received, newest first. */
+    const recentOf = Resolvers.byParent<UserId, MessageRow & { readonly participantId: UserId }>("MessagesRepo.recentOf", {
+      parent: (row) => row.participantId,
+      execute: (ids) => sql<MessageRow & { readonly participantId: UserId }>`
+        SELECT p.participant_id, ${columns}
+        FROM unnest(${ids}::uuid[]) AS p(participant_id)
+        CROSS JOIN LATERAL (
+          SELECT * FROM messages x WHERE x.sender_id = p.participant_id OR x.receiver_id = p.participant_id
+          ORDER BY x.created_at DESC, x.id DESC LIMIT ${RECENT_MESSAGES}
+        ) m
+        ORDER BY p.participant_id, m.created_at DESC, m.id DESC`
+    })
+
     const thread = Effect.fn("MessagesRepo.thread")(function*(filter: {
       readonly between?: readonly [UserId, UserId] | undefined
       readonly bookingId?: BookingId | undefined
@@ -107,7 +124,7 @@ export class MessagesRepo extends Context.Service<MessagesRepo>()("maplehustle/m
       yield* sql`UPDATE messages SET read_at = now() WHERE id = ${id} AND read_at IS NULL`
     }, Effect.orDie)
 
-    return { activeUser, bookingParties, insert, conversations, thread, findParties, markRead }
+    return { activeUser, bookingParties, insert, conversations, recentOf, thread, findParties, markRead }
   })
 }) {
   static readonly layer = Layer.effect(this, this.make)

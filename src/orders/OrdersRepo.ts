@@ -1,6 +1,8 @@
 import { Context, Effect, Layer, Option, Schema } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
 import type { UserId } from "../domain/User.ts"
+import { OVERVIEW_LIMIT } from "../bookings/BookingsRepo.ts"
+import * as Resolvers from "../infra/Resolvers.ts"
 import { olderThan } from "../infra/Sql.ts"
 import type { ItemId } from "../items/Api.ts"
 import { type OrderId, type OrderStatus, ShippingAddress } from "./Api.ts"
@@ -109,10 +111,23 @@ export class OrdersRepo extends Context.Service<OrdersRepo>()("maplehustle/order
       return inserted!.id
     }, Effect.orDie)
 
-    const findById = Effect.fn("OrdersRepo.findById")(function*(id: OrderId) {
-      const rows = yield* sql<OrderRow>`SELECT ${columns} FROM orders o WHERE o.id = ${id}`
-      return Option.fromNullishOr(rows[0])
-    }, Effect.orDie)
+    const findById = Resolvers.byId<OrderId, OrderRow>("OrdersRepo.byId", {
+      id: (row) => row.id,
+      execute: (ids) => sql<OrderRow>`SELECT ${columns} FROM orders o WHERE o.id = ANY(${ids}::uuid[])`
+    })
+
+    /** The latest `limit` orders of each client, newest first, with their lines and shipments. */
+    const byClient = Resolvers.byParent<UserId, OrderRow>("OrdersRepo.byClient", {
+      parent: (row) => row.clientId,
+      execute: (ids) => sql<OrderRow>`
+        SELECT ${columns}
+        FROM unnest(${ids}::uuid[]) AS p(client_id)
+        CROSS JOIN LATERAL (
+          SELECT * FROM orders x WHERE x.client_id = p.client_id
+          ORDER BY x.created_at DESC, x.id DESC LIMIT ${OVERVIEW_LIMIT}
+        ) o
+        ORDER BY p.client_id, o.created_at DESC, o.id DESC`
+    })
 
     const list = Effect.fn("OrdersRepo.list")(function*(filter: {
       readonly clientId: UserId
@@ -173,7 +188,7 @@ export class OrdersRepo extends Context.Service<OrdersRepo>()("maplehustle/order
       return rows.length > 0
     }, Effect.orDie)
 
-    return { reserve, available, insert, findById, list, cancel, ship, deliver }
+    return { reserve, available, insert, findById, byClient, list, cancel, ship, deliver }
   })
 }) {
   static readonly layer = Layer.effect(this, this.make)

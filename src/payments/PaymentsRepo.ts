@@ -2,6 +2,7 @@ import { Context, Effect, Layer, Option } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
 import type { BookingId } from "../bookings/Api.ts"
 import type { UserId } from "../domain/User.ts"
+import * as Resolvers from "../infra/Resolvers.ts"
 import { olderThan, violation } from "../infra/Sql.ts"
 import type { OrderId } from "../orders/Api.ts"
 import { AlreadyPaid, type PaymentId, type PaymentStatus, RefundExceedsPayment } from "./Api.ts"
@@ -101,10 +102,17 @@ export class PaymentsRepo extends Context.Service<PaymentsRepo>()("maplehustle/p
       yield* sql`UPDATE orders SET status = 'paid', paid_at = now() WHERE id = ${orderId} AND status = 'pending'`
     }, Effect.orDie)
 
-    const findById = Effect.fn("PaymentsRepo.findById")(function*(id: PaymentId) {
-      const rows = yield* sql<PaymentRow>`SELECT ${columns} FROM payments WHERE id = ${id}`
-      return Option.fromNullishOr(rows[0])
-    }, Effect.orDie)
+    const findById = Resolvers.byId<PaymentId, PaymentRow>("PaymentsRepo.byId", {
+      id: (row) => row.id,
+      execute: (ids) => sql<PaymentRow>`SELECT ${columns} FROM payments WHERE id = ANY(${ids}::uuid[])`
+    })
+
+    /** Every payment attempt of an order, oldest first. */
+    const byOrder = Resolvers.byParent<OrderId, PaymentRow & { readonly orderId: OrderId }>("PaymentsRepo.byOrder", {
+      parent: (row) => row.orderId,
+      execute: (ids) => sql<PaymentRow & { readonly orderId: OrderId }>`
+        SELECT ${columns} FROM payments WHERE order_id = ANY(${ids}::uuid[]) ORDER BY order_id, created_at, id`
+    })
 
     const list = Effect.fn("PaymentsRepo.list")(function*(userId: UserId, after: Option.Option<readonly [string, string]>, limit: number) {
       return yield* sql<PaymentRow>`
@@ -155,7 +163,7 @@ export class PaymentsRepo extends Context.Service<PaymentsRepo>()("maplehustle/p
         ORDER BY created_at, id`
     }, Effect.orDie)
 
-    return { lockSubject, insert, hasSucceeded, refundableOf, markOrderPaid, findById, list, release, refund, refunds }
+    return { lockSubject, insert, hasSucceeded, refundableOf, markOrderPaid, findById, byOrder, list, release, refund, refunds }
   })
 }) {
   static readonly layer = Layer.effect(this, this.make)

@@ -14,7 +14,7 @@ import type { Caller } from "../users/Authentication.ts"
 import { AlreadyReviewed, BookingNotCompleted, type NewReview, type ReviewId, ReviewWindowClosed, type ReviewView } from "./Api.ts"
 import { type ReviewRow, ReviewsRepo } from "./ReviewsRepo.ts"
 
-const reviewView = (row: ReviewRow): ReviewView => ({
+export const reviewView = (row: ReviewRow): ReviewView => ({
   id: row.id,
   booking_id: row.bookingId,
   reviewer_id: row.reviewerId,

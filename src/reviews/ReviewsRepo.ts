@@ -2,8 +2,12 @@ import { Context, Effect, Layer, Option } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
 import type { BookingId } from "../bookings/Api.ts"
 import type { UserId } from "../domain/User.ts"
+import * as Resolvers from "../infra/Resolvers.ts"
 import { olderThan } from "../infra/Sql.ts"
 import type { ReviewId } from "./Api.ts"
+
+/** How many of a user's latest reviews a composite read (the service overview) carries. */
+export const RECENT_REVIEWS = 20
 
 export type Direction = "client_to_provider" | "provider_to_client"
 
@@ -60,6 +64,19 @@ export class ReviewsRepo extends Context.Service<ReviewsRepo>()("maplehustle/rev
       return Option.fromNullishOr(rows[0])
     }, Effect.orDie)
 
+    /** The latest `RECENT_REVIEWS` visible reviews each user received, newest first. */
+    const recentReceived = Resolvers.byParent<UserId, ReviewRow>("ReviewsRepo.recentReceived", {
+      parent: (row) => row.revieweeId,
+      execute: (ids) => sql<ReviewRow>`
+        SELECT r.* FROM unnest(${ids}::uuid[]) AS p(reviewee_id)
+        CROSS JOIN LATERAL (
+          SELECT ${columns} FROM reviews x
+          WHERE x.reviewee_id = p.reviewee_id AND x.status = 'visible'
+          ORDER BY x.created_at DESC, x.id DESC LIMIT ${RECENT_REVIEWS}
+        ) r
+        ORDER BY p.reviewee_id, r.created_at DESC, r.id DESC`
+    })
+
     const received = Effect.fn("ReviewsRepo.received")(function*(userId: UserId, after: Option.Option<readonly [string, string]>, limit: number) {
       return yield* sql<ReviewRow>`
         SELECT ${columns} FROM reviews r
@@ -80,7 +97,7 @@ export class ReviewsRepo extends Context.Service<ReviewsRepo>()("maplehustle/rev
       return rows[0]!.found
     }, Effect.orDie)
 
-    return { booking, insert, received, hide }
+    return { booking, insert, recentReceived, received, hide }
   })
 }) {
   static readonly layer = Layer.effect(this, this.make)

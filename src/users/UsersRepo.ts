@@ -5,6 +5,7 @@
 import { Context, Effect, Layer, Option } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
 import type { ContactMethod, Role, UserId, UserStatus, VerificationStatus } from "../domain/User.ts"
+import * as Resolvers from "../infra/Resolvers.ts"
 
 export interface UserRow {
   readonly id: UserId
@@ -50,10 +51,20 @@ export class UsersRepo extends Context.Service<UsersRepo>()("maplehustle/users/U
       return Option.fromNullishOr(rows[0])
     }, Effect.orDie)
 
-    const findById = Effect.fn("UsersRepo.findById")(function*(id: UserId) {
-      const rows = yield* sql<UserRow>`SELECT ${columns} FROM users WHERE id = ${id} AND deleted_at IS NULL`
-      return Option.fromNullishOr(rows[0])
-    }, Effect.orDie)
+    const findById = Resolvers.byId<UserId, UserRow>("UsersRepo.byId", {
+      id: (row) => row.id,
+      execute: (ids) => sql<UserRow>`SELECT ${columns} FROM users WHERE id = ANY(${ids}::uuid[]) AND deleted_at IS NULL`
+    })
+
+    /**
+     * Users named by records that outlive them (a booking's client and
+     * provider, a review's author): deleted users too, with `deletedAt` set.
+     */
+    const findAnyById = Resolvers.byId<UserId, UserRow & { readonly deletedAt: Date | null }>("UsersRepo.anyById", {
+      id: (row) => row.id,
+      execute: (ids) => sql<UserRow & { readonly deletedAt: Date | null }>`
+        SELECT ${columns}, deleted_at FROM users WHERE id = ANY(${ids}::uuid[])`
+    })
 
     /** Applies `changes` (at least one) and returns the updated row. */
     const updateProfile = Effect.fn("UsersRepo.updateProfile")(function*(id: UserId, changes: ProfileChanges) {
@@ -95,7 +106,7 @@ export class UsersRepo extends Context.Service<UsersRepo>()("maplehustle/users/U
       return rows.length > 0
     }, Effect.orDie)
 
-    return { findAuthState, findById, updateProfile, setStatus, setVerification, revokeRefreshTokens, isOwnAvatar }
+    return { findAuthState, findById, findAnyById, updateProfile, setStatus, setVerification, revokeRefreshTokens, isOwnAvatar }
   })
 }) {
   static readonly layer = Layer.effect(this, this.make)
