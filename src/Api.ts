@@ -14,6 +14,7 @@ import { MessagesApi } from "./messages/Api.ts"
 import { NotificationsApi } from "./notifications/Api.ts"
 import { OpsApi } from "./ops/Api.ts"
 import { OrdersApi } from "./orders/Api.ts"
+import { OverviewsApi } from "./overviews/Api.ts"
 import { PaymentsApi } from "./payments/Api.ts"
 import { ProvincesApi } from "./provinces/Api.ts"
 import { ReviewsApi } from "./reviews/Api.ts"
@@ -36,6 +37,7 @@ export class Api extends HttpApi.make("maplehustle")
   .add(ReviewsApi)
   .add(NotificationsApi)
   .add(FilesApi)
+  .add(OverviewsApi)
   .add(OpsApi)
   // A 400 names every offending field of a body or query, not only the first.
   .annotate(HttpApi.PayloadParseOptions, { errors: "all" })

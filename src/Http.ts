@@ -30,6 +30,8 @@ import { NotificationsHttp } from "./notifications/Http.ts"
 import { Notifications } from "./notifications/Notifications.ts"
 import { OpsHttp } from "./ops/Http.ts"
 import { OrdersHttp } from "./orders/Http.ts"
+import { OverviewsHttp } from "./overviews/Http.ts"
+import { Overviews } from "./overviews/Overviews.ts"
 import { Orders } from "./orders/Orders.ts"
 import { Ops } from "./ops/Ops.ts"
 import { PaymentsHttp } from "./payments/Http.ts"
@@ -51,7 +53,7 @@ import { UsersRepo } from "./users/UsersRepo.ts"
 
 const Routes = Layer.mergeAll(
   HttpApiBuilder.layer(Api, { openapiPath: "/openapi.json" }).pipe(
-    Layer.provide([SystemHttp, AuthHttp, UsersHttp, ProvincesHttp, ServicesHttp, AvailabilityHttp, ItemsHttp, SearchHttp, BookingsHttp, OrdersHttp, PaymentsHttp, MessagesHttp, ReviewsHttp, NotificationsHttp, FilesHttp, OpsHttp]),
+    Layer.provide([SystemHttp, AuthHttp, UsersHttp, ProvincesHttp, ServicesHttp, AvailabilityHttp, ItemsHttp, SearchHttp, BookingsHttp, OrdersHttp, PaymentsHttp, MessagesHttp, ReviewsHttp, NotificationsHttp, FilesHttp, OverviewsHttp, OpsHttp]),
     Layer.provide(AuthenticationLive)
   ),
   HttpApiSwagger.layer(Api, { path: "/docs" }),
@@ -70,6 +72,7 @@ export const DomainLive = Layer.mergeAll(
   Items.layer,
   Search.layer,
   Bookings.layer,
+  Overviews.layer,
   Orders.layer,
   Payments.layer,
   Reviews.layer,
