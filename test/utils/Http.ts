@@ -26,10 +26,29 @@ export const send = (request: HttpClientRequest.HttpClientRequest) =>
     return { status: response.status, headers: response.headers, text, body: isJson && text !== "" ? parseJson(text) : undefined } as TestResponse
   })
 
+/** A bearer token for an existing user. */
+export const withToken = (id: UserId, role: Role) =>
+  Effect.map(AccessTokens.use((tokens) => tokens.issue({ id, role })), (token) => ({
+    id,
+    token,
+    as: (request: HttpClientRequest.HttpClientRequest) => HttpClientRequest.bearerToken(request, token)
+  }))
+
 /** A new user of `role` and a bearer token for it. */
-export const userWithToken = (role: Role) =>
+export const userWithToken = (role: Role) => Effect.flatMap(insertUser(role), (id) => withToken(id as UserId, role))
+
+/**
+ * The query budget of one request: sends it, requires a success, and returns
+ * how many statements it cost (`X-Db-Statements`). A budget is then one line:
+ * `assert.strictEqual(yield* statementsOf(client.as(get("/bookings"))), 2)`.
+ */
+export const statementsOf = (request: HttpClientRequest.HttpClientRequest) =>
   Effect.gen(function*() {
-    const id = (yield* insertUser(role)) as UserId
-    const token = yield* AccessTokens.use((tokens) => tokens.issue({ id, role }))
-    return { id, token, as: (request: HttpClientRequest.HttpClientRequest) => HttpClientRequest.bearerToken(request, token) }
+    const response = yield* send(request)
+    if (response.status >= 300) {
+      return yield* Effect.die(`${request.method} ${request.url} answered ${response.status}: ${response.text}`)
+    }
+    const header = response.headers["x-db-statements"]
+    if (header === undefined) return yield* Effect.die(`${request.method} ${request.url}: no x-db-statements header`)
+    return Number(header)
   })
