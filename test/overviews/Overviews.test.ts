@@ -5,10 +5,13 @@
  * plus the budgets of the main list endpoints.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Tracer } from "effect"
 import { HttpClientRequest } from "effect/http"
 import { SqlClient } from "effect/sql/SqlClient"
 import type { UserId } from "../../src/domain/User.ts"
+import { JobQueue } from "../../src/infra/JobQueue.ts"
+import * as RequestScope from "../../src/infra/RequestScope.ts"
+import { Overviews } from "../../src/overviews/Overviews.ts"
 import { insertAccount, insertBooking, insertService } from "../utils/fixtures.ts"
 import { send, statementsOf, userWithToken, withToken } from "../utils/Http.ts"
 import { TestDatabase } from "../utils/TestDatabase.ts"
@@ -194,6 +197,36 @@ describe("overviews", () => {
         ]
         const measured = yield* Effect.forEach(budgets, ([name, request]) => Effect.map(statementsOf(request), (n) => [name, n] as const))
         assert.deepStrictEqual(measured, budgets.map(([name, , n]) => [name, n] as const))
+      }))
+  })
+
+  it.layer(Overviews.layer.pipe(Layer.provide(JobQueue.layer), Layer.provideMerge(TestDatabase())), {
+    timeout: "60 seconds",
+    excludeTestServices: true
+  })("tracing", (it) => {
+    it.effect("a composite read starts the same spans whatever its size: one per batch, none per lookup", () =>
+      Effect.gen(function*() {
+        const overviews = yield* Overviews
+        const spansPerSize: Array<ReadonlyArray<string>> = []
+        for (const n of [1, 10, 100]) {
+          const account = yield* insertAccount({ bookings: n, orders: n })
+          const names: Array<string> = []
+          const tracer = Tracer.make({
+            span(options) {
+              names.push(options.name)
+              return new Tracer.NativeSpan(options)
+            }
+          })
+          const id = account.client as UserId
+          yield* overviews.user({ id, role: "client" }, id).pipe(
+            Effect.provideService(RequestScope.CurrentRequestScope, RequestScope.make()),
+            Effect.provideService(Tracer.Tracer, tracer)
+          )
+          spansPerSize.push(names.sort())
+        }
+        assert.deepStrictEqual(spansPerSize[1], spansPerSize[0])
+        assert.deepStrictEqual(spansPerSize[2], spansPerSize[0])
+        assert.includeMembers([...spansPerSize[0]!], ["Overviews.user", "UsersRepo.anyById", "ServicesRepo.anyById", "PaymentsRepo.byOrder"])
       }))
   })
 })
