@@ -1,4 +1,4 @@
-\restrict AL811mwWkTegaT74oKZL1zDaKi8SD4n3ZKyqs5YZCNix0QfMkLBgbHp4kLgXvOe
+\restrict 275AwCMjlqmxsJCIQfn2bSRQEFnedXwoNgGeHtfqcII0hjopblKdRohX18LBjTq
 
 CREATE EXTENSION IF NOT EXISTS btree_gist WITH SCHEMA public;
 
@@ -888,6 +888,8 @@ CREATE UNIQUE INDEX payments_one_per_booking ON public.payments USING btree (boo
 
 CREATE UNIQUE INDEX payments_one_per_order ON public.payments USING btree (order_id) WHERE ((order_id IS NOT NULL) AND (status <> 'failed'::public.payment_status));
 
+CREATE INDEX payments_order_idx ON public.payments USING btree (order_id, created_at, id) WHERE (order_id IS NOT NULL);
+
 CREATE INDEX payments_payee_idx ON public.payments USING btree (payee_id, created_at DESC, id DESC);
 
 CREATE INDEX payments_payer_idx ON public.payments USING btree (payer_id, created_at DESC, id DESC);
@@ -1079,21 +1081,22 @@ ALTER TABLE ONLY public.users
 ALTER TABLE ONLY public.users
     ADD CONSTRAINT users_province_code_fkey FOREIGN KEY (province_code) REFERENCES public.canadian_provinces(code) ON DELETE RESTRICT;
 
-\unrestrict AL811mwWkTegaT74oKZL1zDaKi8SD4n3ZKyqs5YZCNix0QfMkLBgbHp4kLgXvOe
+\unrestrict 275AwCMjlqmxsJCIQfn2bSRQEFnedXwoNgGeHtfqcII0hjopblKdRohX18LBjTq
 
-\restrict pqQG4oYEb1Z3BrWgEMYac2KEaMULtSynthgqf0UepDaohv8vII1dArxcpnamyuq
+\restrict CbBbR9YVqgbrhOabC3MuZq2lYDa9X6sb7QWMNV0LjNEeesCfGtadric977XH1DA
 
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (1, '2026-12-01 14:26:58.938428+00', 'extensions_and_provinces');
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (2, '2026-12-01 14:26:58.938428+00', 'users_and_tokens');
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (3, '2026-12-01 14:26:58.938428+00', 'services_and_availability');
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (4, '2026-12-01 14:26:58.938428+00', 'bookings');
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (5, '2026-12-01 14:26:58.938428+00', 'items_and_orders');
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (6, '2026-12-01 14:26:58.938428+00', 'payments');
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (7, '2026-12-01 14:26:58.938428+00', 'messages_reviews_notifications');
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (8, '2026-12-01 14:26:58.938428+00', 'files');
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (9, '2026-12-01 14:26:58.938428+00', 'jobs_cron_reports');
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (10, '2026-12-01 14:26:58.938428+00', 'completed_jobs');
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (11, '2026-12-01 14:26:58.938428+00', 'deleted_users_take_their_listings');
-INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (12, '2026-12-01 14:26:58.938428+00', 'idempotent_responses_verbatim');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (1, '2026-12-01 15:56:16.262595+00', 'extensions_and_provinces');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (2, '2026-12-01 15:56:16.262595+00', 'users_and_tokens');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (3, '2026-12-01 15:56:16.262595+00', 'services_and_availability');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (4, '2026-12-01 15:56:16.262595+00', 'bookings');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (5, '2026-12-01 15:56:16.262595+00', 'items_and_orders');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (6, '2026-12-01 15:56:16.262595+00', 'payments');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (7, '2026-12-01 15:56:16.262595+00', 'messages_reviews_notifications');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (8, '2026-12-01 15:56:16.262595+00', 'files');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (9, '2026-12-01 15:56:16.262595+00', 'jobs_cron_reports');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (10, '2026-12-01 15:56:16.262595+00', 'completed_jobs');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (11, '2026-12-01 15:56:16.262595+00', 'deleted_users_take_their_listings');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (12, '2026-12-01 15:56:16.262595+00', 'idempotent_responses_verbatim');
+INSERT INTO public.effect_sql_migrations (migration_id, created_at, name) VALUES (13, '2026-12-01 15:56:16.262595+00', 'lookup_indexes');
 
-\unrestrict pqQG4oYEb1Z3BrWgEMYac2KEaMULtSynthgqf0UepDaohv8vII1dArxcpnamyuq
+\unrestrict CbBbR9YVqgbrhOabC3MuZq2lYDa9X6sb7QWMNV0LjNEeesCfGtadric977XH1DA
