@@ -12,6 +12,7 @@ import { FileStorage } from "./files/Storage.ts"
 import { HttpLive } from "./Http.ts"
 import { JobQueue } from "./infra/JobQueue.ts"
 import { RateLimiter } from "./infra/RateLimiter.ts"
+import { layer as CacheLive } from "./infra/Cache.ts"
 import { Redis } from "./infra/Redis.ts"
 import { JwtSecret } from "./infra/Secrets.ts"
 import { DatabaseBackend, SqlLive } from "./infra/Sql.ts"
@@ -19,7 +20,7 @@ import * as Settings from "./infra/Settings.ts"
 import { TelemetryLive } from "./infra/Telemetry.ts"
 import { WorkerLive } from "./Worker.ts"
 
-const InfraLive = Layer.mergeAll(JobQueue.layer, RateLimiter.layer).pipe(
+const InfraLive = Layer.mergeAll(JobQueue.layer, RateLimiter.layer, CacheLive).pipe(
   Layer.provideMerge(Layer.mergeAll(SqlLive, Redis.layer, JwtSecret.layer, FileStorage.layer))
 )
 

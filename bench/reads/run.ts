@@ -24,7 +24,9 @@ import pg from "pg"
 import type { UserId } from "../../src/domain/User.ts"
 import * as RequestScope from "../../src/infra/RequestScope.ts"
 import { SqlLive } from "../../src/infra/Sql.ts"
+import { layer as CacheLive } from "../../src/infra/Cache.ts"
 import { JobQueue } from "../../src/infra/JobQueue.ts"
+import { Redis } from "../../src/infra/Redis.ts"
 import { Overviews } from "../../src/overviews/Overviews.ts"
 import { UsersRepo } from "../../src/users/UsersRepo.ts"
 import { insertAccount } from "../../test/utils/fixtures.ts"
@@ -52,9 +54,9 @@ await admin.end()
 const runtime = ManagedRuntime.make(
   Overviews.layer.pipe(
     Layer.provideMerge(UsersRepo.layer),
-    Layer.provide(JobQueue.layer),
+    Layer.provide([JobQueue.layer, CacheLive.pipe(Layer.provide(Redis.layer))]),
     Layer.provideMerge(SqlLive),
-    Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({ DATABASE_URL: databaseUrl, DB_POOL_MIN: "1" })))
+    Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({ DATABASE_URL: databaseUrl, DB_POOL_MIN: "1", CACHE_ENABLED: "false" })))
   )
 )
 const run = <A, E>(effect: Effect.Effect<A, E, Overviews | UsersRepo | SqlClient>) => runtime.runPromise(effect)

@@ -5,12 +5,16 @@
  */
 import { Context, Effect, Layer, Option } from "effect"
 import { BadRequest, Forbidden, NotFound } from "../domain/Errors.ts"
-import { keysetPage } from "../domain/Page.ts"
+import { DEFAULT_LIMIT, keysetPage, Page } from "../domain/Page.ts"
 import type { UserId } from "../domain/User.ts"
+import { Cache, paramsKey } from "../infra/Cache.ts"
 import type { Caller } from "../users/Authentication.ts"
 import { publicUserView } from "../users/Users.ts"
-import type { NewService, ServiceChanges, ServiceId, ServiceType, ServiceView } from "./Api.ts"
+import { type NewService, type ServiceChanges, type ServiceId, type ServiceType, ServiceView } from "./Api.ts"
+import { CachedReads, Tags } from "./CachedReads.ts"
 import { type ServiceRow, ServicesRepo } from "./ServicesRepo.ts"
+
+const ServicePage = Page(ServiceView)
 
 export const serviceView = (row: ServiceRow): ServiceView => ({
   id: row.id,
@@ -41,12 +45,21 @@ const needsRate = new BadRequest({ message: "A service needs at least one of hou
 export class Services extends Context.Service<Services>()("maplehustle/listings/Services", {
   make: Effect.gen(function*() {
     const repo = yield* ServicesRepo
+    const cache = yield* Cache
+    const reads = yield* CachedReads
     const notFound = (id: ServiceId) => new NotFound({ message: `No service ${id}` })
 
     const get = Effect.fn("Services.get")(function*(id: ServiceId) {
-      const row = yield* repo.findById(id)
-      if (Option.isNone(row)) return yield* notFound(id)
-      return serviceView(row.value)
+      const view = yield* cache.get({
+        entity: "service",
+        key: id,
+        schema: ServiceView,
+        ttl: "30 minutes",
+        tags: [Tags.service(id)],
+        lookup: Effect.map(repo.findById(id), Option.map(serviceView))
+      })
+      if (Option.isNone(view)) return yield* notFound(id)
+      return view.value
     })
 
     const create = Effect.fn("Services.create")(function*(caller: Caller, input: NewService) {
@@ -61,6 +74,7 @@ export class Services extends Context.Service<Services>()("maplehustle/listings/
         dailyRate: input.daily_rate ?? null,
         isFeatured: input.is_featured ?? false
       })
+      yield* reads.serviceChanged(caller.id)
       return yield* Effect.orDie(get(id))
     })
 
@@ -92,12 +106,14 @@ export class Services extends Context.Service<Services>()("maplehustle/listings/
       const daily = fields.dailyRate === undefined ? current.dailyRate : fields.dailyRate
       if (hourly === null && daily === null) return yield* needsRate
       if (!(yield* repo.update(id, fields))) return yield* notFound(id)
+      yield* reads.serviceChanged(caller.id, id)
       return yield* get(id)
     })
 
     const remove = Effect.fn("Services.remove")(function*(caller: Caller, id: ServiceId) {
       yield* owned(caller, id)
       if (!(yield* repo.softDelete(id))) return yield* notFound(id)
+      yield* reads.serviceChanged(caller.id, id)
     })
 
     const list = Effect.fn("Services.list")(function*(query: {
@@ -107,12 +123,19 @@ export class Services extends Context.Service<Services>()("maplehustle/listings/
       readonly limit?: number | undefined
       readonly cursor?: string | undefined
     }) {
-      return yield* keysetPage(
+      const page = keysetPage(
         query,
         (after, limit) => repo.list({ type: query.type, providerId: query.provider_id, featured: query.featured, after, limit }),
         serviceView,
         (row) => [row.createdAtKey, row.id]
       )
+      return yield* cached("services.list", "5 minutes", query.provider_id === undefined ? [Tags.serviceLists] : [Tags.providerServices(query.provider_id)], {
+        type: query.type,
+        provider_id: query.provider_id,
+        featured: query.featured,
+        limit: query.limit ?? DEFAULT_LIMIT,
+        cursor: query.cursor
+      }, page)
     })
 
     /** `GET /search/services`: relevance by default with a query, newest without. */
@@ -130,7 +153,8 @@ export class Services extends Context.Service<Services>()("maplehustle/listings/
     }) {
       const requested = query.sort ?? (query.q === undefined ? "newest" : "relevance")
       const sort = requested === "relevance" && query.q === undefined ? "newest" : requested
-      return yield* keysetPage(query, (after, limit) => repo.search({
+      const params = { ...query, q: query.q?.trim().toLowerCase(), sort, limit: query.limit ?? DEFAULT_LIMIT }
+      return yield* cached("search.services", "15 minutes", [Tags.searchServices], params, keysetPage(query, (after, limit) => repo.search({
         q: query.q,
         type: query.type,
         minRate: query.min_rate,
@@ -141,8 +165,21 @@ export class Services extends Context.Service<Services>()("maplehustle/listings/
         sort,
         after,
         limit
-      }), serviceView, (row) => [row.sortKey, row.id])
+      }), serviceView, (row) => [row.sortKey, row.id]))
     })
+
+    /** A page of services read through the cache under the query's canonical parameters. */
+    const cached = <E, R>(
+      entity: string,
+      ttl: "5 minutes" | "15 minutes",
+      tags: ReadonlyArray<string>,
+      params: Parameters<typeof paramsKey>[0],
+      page: Effect.Effect<typeof ServicePage.Type, E, R>
+    ) =>
+      Effect.map(
+        cache.get({ entity, key: paramsKey(params), schema: ServicePage, ttl, tags, lookup: Effect.asSome(page) }),
+        Option.getOrThrow
+      )
 
     const available = Effect.fn("Services.available")(function*(query: {
       readonly from: string
@@ -168,5 +205,5 @@ export class Services extends Context.Service<Services>()("maplehustle/listings/
   })
 }) {
   static readonly layerNoDeps = Layer.effect(this, this.make)
-  static readonly layer = this.layerNoDeps.pipe(Layer.provide(ServicesRepo.layer))
+  static readonly layer = this.layerNoDeps.pipe(Layer.provide([ServicesRepo.layer, CachedReads.layer]))
 }

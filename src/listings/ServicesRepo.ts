@@ -85,6 +85,14 @@ export class ServicesRepo extends Context.Service<ServicesRepo>()("maplehustle/l
         SELECT ${columns} FROM services s JOIN users u ON u.id = s.provider_id WHERE s.id = ANY(${ids}::uuid[])`
     })
 
+    /** Services whose public reads show `userId`: their own, and those of the providers they reviewed. */
+    const showing = Effect.fn("ServicesRepo.showing")(function*(userId: UserId) {
+      const rows = yield* sql<{ id: ServiceId }>`
+        SELECT id FROM services
+        WHERE provider_id = ${userId} OR provider_id IN (SELECT reviewee_id FROM reviews WHERE reviewer_id = ${userId})`
+      return rows.map((row) => row.id)
+    }, Effect.orDie)
+
     /** A provider's live services (active or not), newest first. */
     const byProvider = Resolvers.byParent<UserId, ServiceRow>("ServicesRepo.byProvider", {
       parent: (row) => row.providerId,
@@ -208,7 +216,7 @@ export class ServicesRepo extends Context.Service<ServicesRepo>()("maplehustle/l
         LIMIT ${filter.limit + 1}`
     }, Effect.orDie)
 
-    return { findById, findAnyById, byProvider, insert, update, softDelete, list, search, availableIn }
+    return { findById, findAnyById, byProvider, showing, insert, update, softDelete, list, search, availableIn }
   })
 }) {
   static readonly layer = Layer.effect(this, this.make)

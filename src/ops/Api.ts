@@ -37,6 +37,16 @@ export const QueueStatsView = Schema.Struct({
   oldest_pending_age_s: Schema.NullOr(Schema.Number)
 })
 
+const CacheEntityView = Schema.Struct({
+  hits: Schema.Number,
+  negative_hits: Schema.Number,
+  misses: Schema.Number,
+  errors: Schema.Number,
+  lookups: Schema.Number,
+  fills: Schema.Number,
+  lease_waits: Schema.Number
+})
+
 export const StatsView = Schema.Struct({
   pool: Schema.Struct({
     max: Schema.Number,
@@ -55,6 +65,10 @@ export const StatsView = Schema.Struct({
     misses: Schema.Number,
     hit_ratio: Schema.Number,
     errors: Schema.Number,
+    /** Beyond API.md: where entries live, the breaker, and the counters by entity. */
+    backend: Schema.Literals(["redis", "memory", "off"]),
+    breaker: Schema.Literals(["closed", "open"]),
+    entities: Schema.Record(Schema.String, CacheEntityView),
     redis: Schema.NullOr(Schema.Struct({ used_memory_bytes: Schema.Number, keys: Schema.Number }))
   }),
   queue: Schema.Record(Schema.String, QueueStatsView),
@@ -87,7 +101,12 @@ export class OpsApi extends HttpApiGroup.make("ops")
     HttpApiEndpoint.get("stats", "/ops/stats", {
       success: StatsView,
       error: Forbidden
-    })
+    }),
+    HttpApiEndpoint.post("invalidateCache", "/ops/cache/invalidate", {
+      payload: Schema.Struct({ tags: Schema.Array(Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(200))).check(Schema.isMinLength(1), Schema.isMaxLength(100)) }),
+      success: HttpApiSchema.NoContent,
+      error: [BadRequest, Forbidden]
+    }).annotate(OpenApi.Description, "Makes every cached entry carrying one of the tags a miss on every instance (`all` clears everything). Tags are listed in docs/caching.md.")
   )
   .middleware(Authentication)
   .annotate(OpenApi.Title, "Operations (admin)")

@@ -14,4 +14,5 @@ export const OpsHttp = HttpApiBuilder.group(Api, "ops", Effect.fn(function*(hand
     .handle("cancelJob", ({ params }) => Effect.andThen(admin, ops.cancelJob(params.id)))
     .handle("listCron", () => Effect.andThen(admin, ops.listCron()))
     .handle("stats", () => Effect.andThen(admin, ops.stats()))
+    .handle("invalidateCache", ({ payload }) => Effect.andThen(admin, ops.invalidateCache(payload.tags)))
 }))

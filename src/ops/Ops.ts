@@ -2,13 +2,13 @@
  * Operations: the job queue's history and controls, cron, and live statistics
  * of the pool, the cache and the queue.
  */
-import { Context, Duration, Effect, Layer, Option, Schema } from "effect"
+import { Context, Effect, Layer, Option, Schema } from "effect"
 import type { QueueName } from "../domain/Job.ts"
 import { InvalidTransition, NotFound } from "../domain/Errors.ts"
 import { DEFAULT_LIMIT, decodeCursor, toPage } from "../domain/Page.ts"
 import { nextRun } from "../infra/Cron.ts"
 import { JobQueue, type JobStatus } from "../infra/JobQueue.ts"
-import { Redis } from "../infra/Redis.ts"
+import { Cache } from "../infra/Cache.ts"
 import { PoolStats } from "../infra/Sql.ts"
 
 const iso = (date: Date | null) => date === null ? null : date.toISOString()
@@ -17,7 +17,7 @@ export class Ops extends Context.Service<Ops>()("maplehustle/ops/Ops", {
   make: Effect.gen(function*() {
     const queue = yield* JobQueue
     const pool = yield* PoolStats
-    const redis = yield* Redis
+    const cache = yield* Cache
 
     const listJobs = Effect.fn("Ops.listJobs")(function*(filter: {
       readonly queue?: QueueName | undefined
@@ -65,18 +65,9 @@ export class Ops extends Context.Service<Ops>()("maplehustle/ops/Ops", {
       }))
     })
 
-    /** Redis's memory and key count, or `null` without Redis or when it does not answer in 500 ms. */
-    const redisInfo = Option.match(redis.client, {
-      onNone: () => Effect.succeed(null),
-      onSome: (client) =>
-        Effect.tryPromise(async () => {
-          const [info, keys] = await Promise.all([client.info("memory"), client.dbsize()])
-          return { used_memory_bytes: Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0), keys }
-        }).pipe(Effect.timeout(Duration.millis(500)), Effect.orElseSucceed(() => null))
-    })
-
     const stats = Effect.fn("Ops.stats")(function*() {
-      const [counters, queues, redisPart] = yield* Effect.all([pool.snapshot, queue.stats(), redisInfo], { concurrency: 3 })
+      const [counters, queues, cached] = yield* Effect.all([pool.snapshot, queue.stats(), cache.stats], { concurrency: 3 })
+      const { totals } = cached
       return {
         pool: {
           max: counters.max,
@@ -89,8 +80,29 @@ export class Ops extends Context.Service<Ops>()("maplehustle/ops/Ops", {
           wait_ms_total: Math.round(counters.waitMsTotal * 10) / 10,
           wait_ms_max: Math.round(counters.waitMsMax * 10) / 10
         },
-        // Counters of the cache service, which nothing reads through yet.
-        cache: { hits: 0, misses: 0, hit_ratio: 0, errors: 0, redis: redisPart },
+        cache: {
+          hits: totals.hits + totals.negativeHits,
+          misses: totals.misses,
+          hit_ratio: totals.hits + totals.negativeHits + totals.misses === 0
+            ? 0
+            : Math.round(((totals.hits + totals.negativeHits) / (totals.hits + totals.negativeHits + totals.misses)) * 1000) / 1000,
+          errors: totals.errors,
+          backend: cached.backend,
+          breaker: cached.breaker,
+          entities: Object.fromEntries(Object.entries(cached.entities).map(([entity, s]) => [entity, {
+            hits: s.hits,
+            negative_hits: s.negativeHits,
+            misses: s.misses,
+            errors: s.errors,
+            lookups: s.lookups,
+            fills: s.fills,
+            lease_waits: s.leaseWaits
+          }])),
+          redis: Option.match(cached.redis, {
+            onNone: () => null,
+            onSome: (info) => ({ used_memory_bytes: info.usedMemoryBytes, keys: info.keys })
+          })
+        },
         queue: Object.fromEntries(queues.map((q) => [q.queue, {
           pending: q.pending,
           running: q.running,
@@ -108,7 +120,8 @@ export class Ops extends Context.Service<Ops>()("maplehustle/ops/Ops", {
       retryJob: control("retry", "dead or canceled"),
       cancelJob: control("cancel", "pending"),
       listCron,
-      stats
+      stats,
+      invalidateCache: (tags: ReadonlyArray<string>) => cache.invalidate(tags)
     }
   })
 }) {

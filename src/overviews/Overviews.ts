@@ -10,10 +10,12 @@ import { Context, Effect, Layer, Option } from "effect"
 import { Bookings, bookingView } from "../bookings/Bookings.ts"
 import { BookingsRepo } from "../bookings/BookingsRepo.ts"
 import { Forbidden, NotFound } from "../domain/Errors.ts"
+import { Cache } from "../infra/Cache.ts"
 import type { UserId } from "../domain/User.ts"
 import type { ServiceId } from "../listings/Api.ts"
+import { Tags } from "../listings/CachedReads.ts"
 import { serviceView } from "../listings/Services.ts"
-import { ServicesRepo } from "../listings/ServicesRepo.ts"
+import { type ServiceRow, ServicesRepo } from "../listings/ServicesRepo.ts"
 import { messageView } from "../messages/Messages.ts"
 import { MessagesRepo } from "../messages/MessagesRepo.ts"
 import { orderView } from "../orders/Orders.ts"
@@ -25,7 +27,7 @@ import { ReviewsRepo } from "../reviews/ReviewsRepo.ts"
 import type { Caller } from "../users/Authentication.ts"
 import { publicUserView, userView } from "../users/Users.ts"
 import { UsersRepo } from "../users/UsersRepo.ts"
-import type { ServiceOverview, UserOverview } from "./Api.ts"
+import { ServiceOverview, type UserOverview } from "./Api.ts"
 
 const concurrently = { concurrency: "unbounded" } as const
 
@@ -39,6 +41,7 @@ export class Overviews extends Context.Service<Overviews>()("maplehustle/overvie
     const payments = yield* PaymentsRepo
     const messages = yield* MessagesRepo
     const reviews = yield* ReviewsRepo
+    const cache = yield* Cache
 
     /**
      * Two waves: what the account holds (its services, bookings, orders and
@@ -74,32 +77,40 @@ export class Overviews extends Context.Service<Overviews>()("maplehustle/overvie
     })
 
     /**
-     * The service with its provider (one statement: services carry their
-     * provider's public fields), then the provider's latest reviews and, for
-     * the owner or an admin, the service's bookings, then the reviews' authors.
+     * What everyone sees: the service with its provider (one statement:
+     * services carry their provider's public fields), then the provider's
+     * latest reviews, then their authors. Cached; the owner and admins get it
+     * with the service's bookings added, read fresh.
      */
     const service = Effect.fn("Overviews.service")(function*(viewer: Option.Option<Caller>, id: ServiceId) {
-      const row = yield* services.findById(id)
-      if (Option.isNone(row)) return yield* new NotFound({ message: `No service ${id}` })
-      const view = serviceView(row.value)
-      const seesBookings = Option.exists(viewer, (caller) => caller.id === row.value.providerId || caller.role === "admin")
-      const [latest, booked] = yield* Effect.all([
-        Effect.flatMap(reviews.recentReceived(row.value.providerId), (received) =>
+      const shared = yield* cache.get({
+        entity: "service.overview",
+        key: id,
+        schema: ServiceOverview,
+        ttl: "10 minutes",
+        tags: [Tags.service(id)],
+        lookup: Effect.flatMap(services.findById(id), (row) => Option.isSome(row) ? Effect.asSome(assemble(row.value)) : Effect.succeedNone)
+      })
+      if (Option.isNone(shared)) return yield* new NotFound({ message: `No service ${id}` })
+      const owner = shared.value.service.provider_id
+      if (!Option.exists(viewer, (caller) => caller.id === owner || caller.role === "admin")) return shared.value
+      const booked = yield* bookingsRepo.byService(id)
+      return { ...shared.value, bookings: booked.map(bookingView) } satisfies ServiceOverview
+    })
+
+    const assemble = (row: ServiceRow) =>
+      Effect.map(
+        Effect.flatMap(reviews.recentReceived(row.providerId), (received) =>
           Effect.forEach(received, (review) =>
             Effect.map(users.findAnyById(review.reviewerId), (reviewer) => ({
               ...reviewView(review),
               reviewer: publicUserView(Option.getOrThrowWith(reviewer, () => `reviewer ${review.reviewerId} is missing`))
             })), concurrently)),
-        seesBookings ? Effect.asSome(bookingsRepo.byService(id)) : Effect.succeedNone
-      ], concurrently)
-      return {
-        service: view,
-        provider: view.provider,
-        reviews: latest,
-        rating: view.provider.rating,
-        ...(Option.isSome(booked) && { bookings: booked.value.map(bookingView) })
-      } satisfies ServiceOverview
-    })
+        (latest): ServiceOverview => {
+          const view = serviceView(row)
+          return { service: view, provider: view.provider, reviews: latest, rating: view.provider.rating }
+        }
+      )
 
     return { user, service }
   })

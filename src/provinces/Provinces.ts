@@ -2,9 +2,13 @@
  * Reference data of the provinces: what the API shows of each, and the one
  * rule of the lookup — codes are matched whatever their case.
  */
-import { Context, Effect, Layer, Option } from "effect"
+import { Context, Effect, Layer, Option, Schema } from "effect"
 import { NotFound } from "../domain/Errors.ts"
-import type { ProvinceView } from "./Api.ts"
+import { Cache } from "../infra/Cache.ts"
+import { Tags } from "../listings/CachedReads.ts"
+import { ProvinceView } from "./Api.ts"
+
+const ProvinceList = Schema.Array(ProvinceView)
 import { type ProvinceRow, ProvincesRepo } from "./ProvincesRepo.ts"
 
 const view = (row: ProvinceRow): ProvinceView => ({
@@ -16,16 +20,34 @@ const view = (row: ProvinceRow): ProvinceView => ({
 export class Provinces extends Context.Service<Provinces>()("maplehustle/provinces/Provinces", {
   make: Effect.gen(function*() {
     const repo = yield* ProvincesRepo
+    const cache = yield* Cache
 
+    // Reference data: changes only by migration (then `POST /ops/cache/invalidate` with `provinces`).
     const list = Effect.fn("Provinces.list")(function*() {
-      return (yield* repo.list()).map(view)
+      const all = yield* cache.get({
+        entity: "provinces",
+        key: "all",
+        schema: ProvinceList,
+        ttl: "24 hours",
+        tags: [Tags.provinces],
+        lookup: Effect.map(repo.list(), (rows) => Option.some(rows.map(view)))
+      })
+      return Option.getOrThrow(all)
     })
 
     const get = Effect.fn("Provinces.get")(function*(code: string) {
-      const row = yield* repo.findByCode(code.toUpperCase())
+      const upper = code.toUpperCase()
+      const row = yield* cache.get({
+        entity: "province",
+        key: upper,
+        schema: ProvinceView,
+        ttl: "24 hours",
+        tags: [Tags.provinces],
+        lookup: Effect.map(repo.findByCode(upper), Option.map(view))
+      })
       return yield* Option.match(row, {
-        onNone: () => Effect.fail(new NotFound({ message: `No province or territory has the code ${code.toUpperCase()}` })),
-        onSome: (r) => Effect.succeed(view(r))
+        onNone: () => Effect.fail(new NotFound({ message: `No province or territory has the code ${upper}` })),
+        onSome: Effect.succeed
       })
     })
 

@@ -12,6 +12,7 @@ import { keysetPage } from "../domain/Page.ts"
 import type { UserId } from "../domain/User.ts"
 import type { Caller } from "../users/Authentication.ts"
 import { AlreadyReviewed, BookingNotCompleted, type NewReview, type ReviewId, ReviewWindowClosed, type ReviewView } from "./Api.ts"
+import { CachedReads } from "../listings/CachedReads.ts"
 import { type ReviewRow, ReviewsRepo } from "./ReviewsRepo.ts"
 
 export const reviewView = (row: ReviewRow): ReviewView => ({
@@ -29,6 +30,7 @@ export const reviewView = (row: ReviewRow): ReviewView => ({
 export class Reviews extends Context.Service<Reviews>()("maplehustle/reviews/Reviews", {
   make: Effect.gen(function*() {
     const repo = yield* ReviewsRepo
+    const reads = yield* CachedReads
 
     const create = Effect.fn("Reviews.create")(function*(caller: Caller, review: NewReview) {
       const found = yield* repo.booking(review.booking_id as BookingId)
@@ -50,6 +52,7 @@ export class Reviews extends Context.Service<Reviews>()("maplehustle/reviews/Rev
         comment: review.comment ?? null
       })
       if (Option.isNone(inserted)) return yield* new AlreadyReviewed({ message: "You have already reviewed this booking" })
+      yield* reads.userChanged(inserted.value.revieweeId)
       return reviewView(inserted.value)
     })
 
@@ -59,12 +62,14 @@ export class Reviews extends Context.Service<Reviews>()("maplehustle/reviews/Rev
 
     const hide = Effect.fn("Reviews.hide")(function*(caller: Caller, id: ReviewId) {
       if (caller.role !== "admin") return yield* new Forbidden({ message: "Only admins moderate reviews" })
-      if (!(yield* repo.hide(id))) return yield* new NotFound({ message: `No review ${id}` })
+      const parties = yield* repo.hide(id)
+      if (Option.isNone(parties)) return yield* new NotFound({ message: `No review ${id}` })
+      yield* reads.userChanged(parties.value.revieweeId)
     })
 
     return { create, received, hide }
   })
 }) {
   static readonly layerNoDeps = Layer.effect(this, this.make)
-  static readonly layer = this.layerNoDeps.pipe(Layer.provide(ReviewsRepo.layer))
+  static readonly layer = this.layerNoDeps.pipe(Layer.provide([ReviewsRepo.layer, CachedReads.layer]))
 }

@@ -84,17 +84,17 @@ export class ReviewsRepo extends Context.Service<ReviewsRepo>()("maplehustle/rev
         ORDER BY r.created_at DESC, r.id DESC LIMIT ${limit + 1}`
     }, Effect.orDie)
 
-    /** Hides a visible review and takes it out of the rating; false when there is no such review. */
+    /** Hides a visible review and takes it out of the rating; the review's parties, `None` when there is no such review. */
     const hide = Effect.fn("ReviewsRepo.hide")(function*(id: ReviewId) {
-      const rows = yield* sql<{ found: boolean }>`
+      const rows = yield* sql<{ reviewerId: UserId; revieweeId: UserId }>`
         WITH hidden AS (
           UPDATE reviews SET status = 'hidden' WHERE id = ${id} AND status = 'visible' RETURNING reviewee_id, rating, direction
         ), unrated AS (
           UPDATE users u SET rating_sum = u.rating_sum - h.rating, rating_count = u.rating_count - 1
           FROM hidden h WHERE u.id = h.reviewee_id AND h.direction = 'client_to_provider'
         )
-        SELECT EXISTS (SELECT 1 FROM reviews WHERE id = ${id}) AS found`
-      return rows[0]!.found
+        SELECT reviewer_id, reviewee_id FROM reviews WHERE id = ${id}`
+      return Option.fromNullishOr(rows[0])
     }, Effect.orDie)
 
     return { booking, insert, recentReceived, received, hide }

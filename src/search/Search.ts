@@ -2,16 +2,22 @@
  * Search that spans features (suggestions, providers). Service and item search
  * live with their features (`listings/Services.ts`, `items/Items.ts`).
  */
-import { Context, Effect, Layer } from "effect"
-import { keysetPage } from "../domain/Page.ts"
+import { Context, Effect, Layer, Option } from "effect"
+import { DEFAULT_LIMIT, keysetPage, Page } from "../domain/Page.ts"
+import { Cache, paramsKey } from "../infra/Cache.ts"
+import { Tags } from "../listings/CachedReads.ts"
+import { PublicUserView } from "../users/Api.ts"
 import { publicUserView } from "../users/Users.ts"
 import { type SuggestionType, SearchRepo } from "./SearchRepo.ts"
 
 const allTypes: ReadonlyArray<SuggestionType> = ["services", "items", "providers"]
 
+const ProviderPage = Page(PublicUserView)
+
 export class Search extends Context.Service<Search>()("maplehustle/search/Search", {
   make: Effect.gen(function*() {
     const repo = yield* SearchRepo
+    const cache = yield* Cache
 
     const suggestions = Effect.fn("Search.suggestions")(function*(q: string, type: SuggestionType | undefined, limit: number | undefined) {
       const rows = yield* repo.suggestions(q, type === undefined ? allTypes : [type], limit ?? 10)
@@ -27,7 +33,7 @@ export class Search extends Context.Service<Search>()("maplehustle/search/Search
       readonly limit?: number | undefined
       readonly cursor?: string | undefined
     }) {
-      return yield* keysetPage(query, (after, limit) => repo.providers({
+      const page = keysetPage(query, (after, limit) => repo.providers({
         q: query.q,
         province: query.province,
         city: query.city,
@@ -36,6 +42,15 @@ export class Search extends Context.Service<Search>()("maplehustle/search/Search
         after,
         limit
       }), publicUserView, (row) => [row.sortKey, row.id])
+      const found = yield* cache.get({
+        entity: "search.providers",
+        key: paramsKey({ ...query, q: query.q?.trim().toLowerCase(), limit: query.limit ?? DEFAULT_LIMIT }),
+        schema: ProviderPage,
+        ttl: "15 minutes",
+        tags: [Tags.searchProviders],
+        lookup: Effect.asSome(page)
+      })
+      return Option.getOrThrow(found)
     })
 
     return { suggestions, providers }

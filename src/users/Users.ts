@@ -7,7 +7,9 @@ import { Context, Effect, Layer, Option } from "effect"
 import { BadRequest, NotFound } from "../domain/Errors.ts"
 import type { UserId, UserStatus } from "../domain/User.ts"
 import { Transactions } from "../infra/Sql.ts"
-import { type ProfileUpdate, type PublicUserView, UserRuleViolation, type UserView } from "./Api.ts"
+import { Cache } from "../infra/Cache.ts"
+import { CachedReads, Tags } from "../listings/CachedReads.ts"
+import { type ProfileUpdate, PublicUserView, UserRuleViolation, type UserView } from "./Api.ts"
 import type { Caller } from "./Authentication.ts"
 import { type UserRow, UsersRepo } from "./UsersRepo.ts"
 
@@ -55,6 +57,8 @@ const userNotFound = (id: UserId) => new NotFound({ message: `No user ${id}` })
 export class Users extends Context.Service<Users>()("maplehustle/users/Users", {
   make: Effect.gen(function*() {
     const repo = yield* UsersRepo
+    const cache = yield* Cache
+    const reads = yield* CachedReads
     const tx = yield* Transactions
 
     const existing = (id: UserId, row: Option.Option<UserRow>) =>
@@ -89,11 +93,20 @@ export class Users extends Context.Service<Users>()("maplehustle/users/Users", {
         })
       }
       const row = yield* repo.updateProfile(caller.id, changes)
+      yield* reads.userChanged(caller.id)
       return userView(yield* Effect.orDie(existing(caller.id, row)))
     })
 
     const publicProfile = Effect.fn("Users.publicProfile")(function*(id: UserId) {
-      return publicUserView(yield* existing(id, yield* repo.findById(id)))
+      const view = yield* cache.get({
+        entity: "user.public",
+        key: id,
+        schema: PublicUserView,
+        ttl: "1 hour",
+        tags: [Tags.user(id)],
+        lookup: Effect.map(repo.findById(id), Option.map(publicUserView))
+      })
+      return yield* Option.match(view, { onNone: () => Effect.fail(userNotFound(id)), onSome: Effect.succeed })
     })
 
     /** Suspension revokes the user's refresh tokens in the same transaction; access tokens fail at their next use. */
@@ -104,6 +117,7 @@ export class Users extends Context.Service<Users>()("maplehustle/users/Users", {
       const row = yield* tx.withTransaction(Effect.gen(function*() {
         const updated = yield* existing(id, yield* repo.setStatus(id, status))
         if (status === "suspended") yield* repo.revokeRefreshTokens(id, "suspended")
+        yield* reads.userChanged(id)
         return updated
       }))
       return userView(row)
@@ -112,7 +126,10 @@ export class Users extends Context.Service<Users>()("maplehustle/users/Users", {
     const setVerification = Effect.fn("Users.setVerification")(
       function*(id: UserId, status: "approved" | "rejected") {
         const updated = yield* repo.setVerification(id, status)
-        if (Option.isSome(updated)) return userView(updated.value)
+        if (Option.isSome(updated)) {
+          yield* reads.userChanged(id)
+          return userView(updated.value)
+        }
         yield* existing(id, yield* repo.findById(id))
         return yield* new UserRuleViolation({ rule: "not_a_provider", message: `User ${id} is not a provider` })
       }
@@ -122,5 +139,5 @@ export class Users extends Context.Service<Users>()("maplehustle/users/Users", {
   })
 }) {
   static readonly layerNoDeps = Layer.effect(this, this.make)
-  static readonly layer = this.layerNoDeps.pipe(Layer.provide([UsersRepo.layer, Transactions.layer]))
+  static readonly layer = this.layerNoDeps.pipe(Layer.provide([UsersRepo.layer, Transactions.layer, CachedReads.layer]))
 }

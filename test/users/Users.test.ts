@@ -6,6 +6,8 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { HttpClientRequest } from "effect/http"
 import { SqlClient } from "effect/sql/SqlClient"
+import { Cache } from "../../src/infra/Cache.ts"
+import { Tags } from "../../src/listings/CachedReads.ts"
 import { send, userWithToken } from "../utils/Http.ts"
 import { TestDatabase } from "../utils/TestDatabase.ts"
 import { TestApp, TestRedis } from "../utils/TestInfra.ts"
@@ -86,9 +88,13 @@ describe("users", () => {
           assert.strictEqual(fresh.status, 200)
           assert.deepStrictEqual(Object.keys(fresh.body).sort(), ["city", "id", "name", "province_code", "rating", "role"])
           assert.isNull(fresh.body.rating, "no reviews yet")
+          // Written behind the service's back: drop the cached profile as the service's own writes do.
+          const behindTheBack = Cache.use((cache) => cache.invalidate([Tags.user(provider.id)]))
           yield* sql`UPDATE users SET rating_sum = 14, rating_count = 3 WHERE id = ${provider.id}`
+          yield* behindTheBack
           assert.deepStrictEqual((yield* send(get(`/users/${provider.id}`))).body.rating, { average: 4.67, count: 3 })
           yield* sql`UPDATE users SET deleted_at = now() WHERE id = ${provider.id}`
+          yield* behindTheBack
           const deleted = yield* send(get(`/users/${provider.id}`))
           assert.deepStrictEqual([deleted.status, deleted.body._tag], [404, "NotFound"])
           assert.strictEqual((yield* send(get(`/users/${crypto.randomUUID()}`))).status, 404)

@@ -9,6 +9,7 @@ import * as Os from "node:os"
 import * as Path from "node:path"
 import { FileStorage } from "../../src/files/Storage.ts"
 import { DomainLive, HttpApp } from "../../src/Http.ts"
+import * as Cache from "../../src/infra/Cache.ts"
 import { JobQueue } from "../../src/infra/JobQueue.ts"
 import { RateLimiter } from "../../src/infra/RateLimiter.ts"
 import { Redis } from "../../src/infra/Redis.ts"
@@ -23,6 +24,23 @@ export const TestRedis = (url?: string) =>
     Layer.fresh(Redis.layer).pipe(
       Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({ REDIS_URL: redisUrl })))
     ))).pipe(Layer.orDie)
+
+/**
+ * The cache on the test's `Redis` under a key prefix of its own, so test files
+ * running at once never see each other's entries; `settings` for cache tests.
+ */
+export const TestCache = (settings: Record<string, string> = {}) =>
+  Layer.unwrap(Effect.sync(() =>
+    Layer.fresh(Cache.layer).pipe(
+      Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({ REDIS_KEY_PREFIX: `test-${crypto.randomUUID()}`, ...settings })))
+    )
+  ))
+
+/** The cache switched off, for tests of code that reads through it but is not about it. */
+export const NoCache = Cache.layer.pipe(
+  Layer.provide(Redis.layer),
+  Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({ CACHE_ENABLED: "false" })))
+)
 
 export const TEST_JWT_SECRET = "test-secret-for-signing-access-tokens-0123456789"
 
@@ -58,7 +76,7 @@ export const TestAppWith = (options: { readonly rateLimits: boolean }) =>
     Layer.provide(DomainLive),
     Layer.provideMerge(NodeHttpServer.layerTest),
     Layer.provideMerge(AccessTokens.layer),
-    Layer.provideMerge(Layer.mergeAll(JobQueue.layer, TestJwtSecret, TestRateLimiter(options.rateLimits), TestFileStorage))
+    Layer.provideMerge(Layer.mergeAll(JobQueue.layer, TestJwtSecret, TestRateLimiter(options.rateLimits), TestFileStorage, TestCache()))
   )
 
 export const TestApp = TestAppWith({ rateLimits: false })

@@ -1,0 +1,407 @@
+/**
+ * Cache-aside for public reads, in Redis when `REDIS_URL` is set (shared by
+ * every instance), else in this process's memory.
+ *
+ * - **Keys** `<prefix>:v<version>:<entity>:<id or hash of canonical params>`
+ *   (`paramsKey`); bump an entity's `version` whenever its value's shape
+ *   changes, and old entries are simply never read again.
+ * - **Values** are encoded with their `Schema` inside an envelope that also
+ *   carries the tokens of the entry's tags; a value that no longer decodes is
+ *   a miss. Not-found is cached too, for `NEGATIVE_TTL`. Every TTL gets ±10 %
+ *   jitter so entries written together do not expire together.
+ * - **Tags without scanning**: each tag has a token in Redis; an entry
+ *   records its tags' tokens when its lookup *starts*, and a read is a hit only
+ *   if every token is still the same. `invalidate(tags)` writes new tokens:
+ *   O(tags), never `KEYS` or `SCAN`, and no fill that raced the write can
+ *   survive it (it recorded the old tokens). An entry never records a missing
+ *   token, so an evicted tag key only causes misses. Every entry also carries
+ *   the tag `all`.
+ * - **Stampedes**: concurrent misses of one key in one process run one
+ *   lookup (single flight); across instances a lease (`SET NX PX`) lets one
+ *   instance fill while the others poll briefly for its value, then give up
+ *   and read the database themselves.
+ * - **Fail-open**: every Redis command is bounded by `CACHE_TIMEOUT_MS`;
+ *   after `BREAKER_THRESHOLD` failures in a row the breaker opens and requests
+ *   go straight to the database for `BREAKER_OPEN`, then one command probes.
+ *   Failures are never cached. An invalidation that cannot reach Redis is
+ *   kept and retried, and until it lands this instance does not read entries
+ *   carrying those tags.
+ */
+import { Context, Data, Deferred, Duration, Effect, Exit, Layer, Option, Schedule, Schema } from "effect"
+import { createHash, randomUUID } from "node:crypto"
+import { Redis } from "./Redis.ts"
+import * as Settings from "./Settings.ts"
+
+/** How long a "not found" is remembered. */
+const NEGATIVE_TTL_MS = 30_000
+/** Tag tokens outlive every entry (the longest TTL is 24 h + 10 %); an expired token only causes misses. */
+const TAG_TTL_MS = 30 * 24 * 3_600_000
+const LEASE_MS = 2_000
+/** How long, and how often, an instance without the lease polls for the value another one is filling. */
+const LEASE_WAIT_MS = 250
+const LEASE_POLL_MS = 10
+const BREAKER_THRESHOLD = 3
+const BREAKER_OPEN_MS = 1_000
+
+export interface EntityStats {
+  hits: number
+  misses: number
+  /** Hits on a cached "not found". */
+  negativeHits: number
+  errors: number
+  /** Lookups run because of a miss, a bypass or a failure. */
+  lookups: number
+  fills: number
+  /** Misses answered by another instance's fill while this one waited on its lease. */
+  leaseWaits: number
+}
+
+export interface CacheStats {
+  readonly backend: "redis" | "memory" | "off"
+  readonly breaker: "closed" | "open"
+  readonly totals: EntityStats
+  readonly entities: Readonly<Record<string, EntityStats>>
+  /** Redis' `used_memory` and the key count of its database; `None` without Redis or when it does not answer. */
+  readonly redis: Option.Option<{ readonly usedMemoryBytes: number; readonly keys: number }>
+}
+
+export interface Lookup<S extends Schema.Codec<any, any>, E, R> {
+  /** What is cached, e.g. `service`; names the key and the statistics. */
+  readonly entity: string
+  /** The id, or `paramsKey(...)` of the query. */
+  readonly key: string
+  readonly schema: S
+  /** Of the value's shape: bump it when the schema changes. */
+  readonly version?: number
+  readonly ttl: Duration.Input
+  readonly tags: ReadonlyArray<string>
+  /** The value from the database; `None` is "not found" (cached briefly). */
+  readonly lookup: Effect.Effect<Option.Option<S["Type"]>, E, R>
+}
+
+export interface CacheService {
+  readonly get: <S extends Schema.Codec<any, any>, E, R>(o: Lookup<S, E, R>) => Effect.Effect<Option.Option<S["Type"]>, E, R>
+  /** Makes every entry carrying one of `tags` a miss, everywhere. Call it after the write commits. */
+  readonly invalidate: (tags: ReadonlyArray<string>) => Effect.Effect<void>
+  readonly stats: Effect.Effect<CacheStats>
+}
+
+export class Cache extends Context.Service<Cache, CacheService>()("maplehustle/infra/Cache") {}
+
+/**
+ * A stable key for query parameters: absent and `undefined` fields dropped,
+ * fields sorted, hashed. Callers pass parameters with their defaults applied,
+ * so `?sort=newest` and no `sort` are the same entry.
+ */
+export const paramsKey = (params: Readonly<Record<string, string | number | boolean | undefined | null>>): string => {
+  const canonical = Object.keys(params).filter((name) => params[name] !== undefined && params[name] !== null).sort()
+    .map((name) => `${name}=${encodeURIComponent(String(params[name]))}`).join("&")
+  return createHash("sha256").update(canonical).digest("base64url").slice(0, 22)
+}
+
+/** The raw string store under the cache: Redis, or a bounded map in memory. */
+interface Store {
+  readonly kind: "redis" | "memory"
+  readonly mget: (keys: ReadonlyArray<string>) => Promise<Array<string | null>>
+  readonly set: (key: string, value: string, ttlMs: number) => Promise<unknown>
+  /** For each key: set `tokens[i]` unless it exists; answers the token in force. */
+  readonly initTags: (keys: ReadonlyArray<string>, tokens: ReadonlyArray<string>) => Promise<Array<string | null>>
+  readonly replaceTags: (keys: ReadonlyArray<string>, tokens: ReadonlyArray<string>) => Promise<unknown>
+  readonly acquire: (key: string, token: string, ttlMs: number) => Promise<boolean>
+  readonly release: (key: string, token: string) => Promise<unknown>
+  readonly info: () => Promise<{ readonly usedMemoryBytes: number; readonly keys: number } | null>
+}
+
+const RELEASE_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`
+
+const redisStore = (client: NonNullable<Option.Option.Value<Context.Service.Shape<typeof Redis>["client"]>>): Store => ({
+  kind: "redis",
+  mget: (keys) => client.mget(...keys),
+  set: (key, value, ttlMs) => client.set(key, value, "PX", ttlMs),
+  initTags: async (keys, tokens) => {
+    const pipeline = client.pipeline()
+    keys.forEach((key, i) => pipeline.set(key, tokens[i]!, "PX", TAG_TTL_MS, "NX").get(key))
+    const results = (await pipeline.exec()) ?? []
+    return keys.map((_, i) => {
+      const [error, value] = results[2 * i + 1] ?? [new Error("no reply"), null]
+      if (error) throw error
+      return value as string | null
+    })
+  },
+  replaceTags: async (keys, tokens) => {
+    const pipeline = client.pipeline()
+    keys.forEach((key, i) => pipeline.set(key, tokens[i]!, "PX", TAG_TTL_MS))
+    const results = (await pipeline.exec()) ?? []
+    for (const [error] of results) if (error) throw error
+  },
+  acquire: async (key, token, ttlMs) => (await client.set(key, token, "PX", ttlMs, "NX")) === "OK",
+  release: (key, token) => client.eval(RELEASE_SCRIPT, 1, key, token),
+  info: async () => {
+    const [memory, keys] = await Promise.all([client.info("memory"), client.dbsize()])
+    const used = /^used_memory:(\d+)/m.exec(memory)
+    return { usedMemoryBytes: used ? Number(used[1]) : 0, keys }
+  }
+})
+
+/** The embedded default: one process, so no lease is ever contended; the oldest entries go beyond `capacity`. */
+const memoryStore = (capacity: number): Store => {
+  const entries = new Map<string, { value: string; expiresAt: number }>()
+  const read = (key: string) => {
+    const entry = entries.get(key)
+    if (entry === undefined) return null
+    if (entry.expiresAt <= Date.now()) {
+      entries.delete(key)
+      return null
+    }
+    return entry.value
+  }
+  const write = (key: string, value: string, ttlMs: number) => {
+    entries.delete(key)
+    entries.set(key, { value, expiresAt: Date.now() + ttlMs })
+    if (entries.size > capacity) entries.delete(entries.keys().next().value!)
+  }
+  return {
+    kind: "memory",
+    mget: async (keys) => keys.map(read),
+    set: async (key, value, ttlMs) => write(key, value, ttlMs),
+    initTags: async (keys, tokens) =>
+      keys.map((key, i) => {
+        const current = read(key)
+        if (current !== null) return current
+        write(key, tokens[i]!, TAG_TTL_MS)
+        return tokens[i]!
+      }),
+    replaceTags: async (keys, tokens) => keys.forEach((key, i) => write(key, tokens[i]!, TAG_TTL_MS)),
+    acquire: async (key, token, ttlMs) => {
+      if (read(key) !== null) return false
+      write(key, token, ttlMs)
+      return true
+    },
+    release: async (key, token) => {
+      if (read(key) === token) entries.delete(key)
+    },
+    info: async () => null
+  }
+}
+
+class CacheUnavailable extends Data.TaggedError("CacheUnavailable")<{ readonly message: string }> {}
+
+const emptyStats = (): EntityStats => ({ hits: 0, misses: 0, negativeHits: 0, errors: 0, lookups: 0, fills: 0, leaseWaits: 0 })
+
+/** The envelope of an entry: its tags' tokens when its lookup started, and the encoded value (`null`: not found). */
+const envelopes = new WeakMap<Schema.Top, Schema.Codec<{ readonly t: ReadonlyArray<string>; readonly v: unknown }, string>>()
+const envelopeOf = (schema: Schema.Codec<any, any>) => {
+  let codec = envelopes.get(schema)
+  if (codec === undefined) {
+    codec = Schema.fromJsonString(Schema.toCodecJson(Schema.Struct({ t: Schema.Array(Schema.String), v: Schema.NullOr(schema) })))
+    envelopes.set(schema, codec)
+  }
+  return codec
+}
+
+const jittered = (ms: number) => Math.round(ms * (0.9 + Math.random() * 0.2))
+
+export const make = Effect.gen(function*() {
+  const redis = yield* Redis
+  const enabled = yield* Settings.flag("CACHE_ENABLED", true)
+  const timeout = yield* Settings.millis("CACHE_TIMEOUT_MS", 50)
+  const capacity = yield* Settings.int("CACHE_MEMORY_MAX_ENTRIES", { default: 10_000, min: 1 })
+  const prefix = yield* Settings.redisKeyPrefix
+  const store = Option.match(redis.client, { onNone: () => memoryStore(capacity), onSome: redisStore })
+
+  const totals = emptyStats()
+  const entities = new Map<string, EntityStats>()
+  const statsOf = (entity: string) => {
+    let stats = entities.get(entity)
+    if (stats === undefined) {
+      stats = emptyStats()
+      entities.set(entity, stats)
+    }
+    return stats
+  }
+  const count = (stats: EntityStats, field: keyof EntityStats) => {
+    stats[field]++
+    totals[field]++
+  }
+
+  let failures = 0
+  let openUntil = 0
+  /** Tags whose invalidation has not reached the store yet. */
+  const pending = new Set<string>()
+
+  /** One store command: bounded in time, counted by the breaker; fails fast while the breaker is open. */
+  const command = <A>(run: () => Promise<A>): Effect.Effect<A, CacheUnavailable> =>
+    Effect.suspend(() => {
+      if (failures >= BREAKER_THRESHOLD && Date.now() < openUntil) {
+        return Effect.fail(new CacheUnavailable({ message: "circuit open" }))
+      }
+      return Effect.tryPromise({
+        try: run,
+        catch: (cause) => new CacheUnavailable({ message: cause instanceof Error ? cause.message : String(cause) })
+      }).pipe(
+        Effect.timeoutOrElse({ duration: timeout, orElse: () => Effect.fail(new CacheUnavailable({ message: "timed out" })) }),
+        Effect.tapError((error) =>
+          Effect.suspend(() => {
+            failures++
+            if (failures < BREAKER_THRESHOLD) return Effect.void
+            const wasClosed = Date.now() >= openUntil && failures === BREAKER_THRESHOLD
+            openUntil = Date.now() + BREAKER_OPEN_MS
+            return wasClosed ? Effect.logWarning(`cache unavailable (${error.message}); reading from the database`) : Effect.void
+          })
+        ),
+        Effect.tap(() =>
+          Effect.suspend(() => {
+            const recovered = failures >= BREAKER_THRESHOLD
+            failures = 0
+            return recovered ? Effect.logInfo("cache available again") : Effect.void
+          })
+        )
+      )
+    })
+
+  const tagKey = (tag: string) => `${prefix}:tag:${tag}`
+
+  const replaceTokens = (tags: ReadonlyArray<string>) =>
+    command(() => store.replaceTags(tags.map(tagKey), tags.map(() => randomUUID())))
+
+  const invalidate = (tags: ReadonlyArray<string>): Effect.Effect<void> =>
+    tags.length === 0 || !enabled ? Effect.void : replaceTokens(tags).pipe(
+      Effect.catch(() =>
+        Effect.sync(() => {
+          for (const tag of tags) pending.add(tag)
+        })
+      )
+    )
+
+  // Invalidations that could not reach Redis, retried until they land.
+  yield* Effect.forkScoped(
+    Effect.suspend(() => {
+      if (pending.size === 0) return Effect.void
+      const tags = [...pending]
+      return Effect.ignore(Effect.tap(replaceTokens(tags), () => Effect.sync(() => tags.forEach((tag) => pending.delete(tag)))))
+    }).pipe(Effect.repeat(Schedule.spaced("200 millis")))
+  )
+
+  /** In-process single flight: the exit of the lookup in progress for a key. */
+  const flights = new Map<string, Deferred.Deferred<Option.Option<unknown>, unknown>>()
+
+  const get = <S extends Schema.Codec<any, any>, E, R>(o: Lookup<S, E, R>): Effect.Effect<Option.Option<S["Type"]>, E, R> => {
+    const stats = statsOf(o.entity)
+    const direct = Effect.suspend(() => {
+      count(stats, "lookups")
+      return o.lookup
+    })
+    if (!enabled) return direct
+    const tags = ["all", ...o.tags]
+    if (pending.size > 0 && tags.some((tag) => pending.has(tag))) return direct
+    const key = `${prefix}:v${o.version ?? 1}:${o.entity}:${o.key}`
+    const keys = [key, ...tags.map(tagKey)]
+    const envelope = envelopeOf(o.schema)
+    const decode = Schema.decodeUnknownEffect(envelope)
+    const encode = Schema.encodeEffect(envelope)
+
+    /** The entry's value if it is there and every tag token still matches `tokens`. */
+    const valid = (raw: string | null, tokens: ReadonlyArray<string | null>) =>
+      raw === null
+        ? Effect.succeedNone
+        : decode(raw).pipe(
+          Effect.map((entry) =>
+            entry.t.length === tokens.length && entry.t.every((token, i) => token === tokens[i])
+              ? Option.some(Option.fromNullishOr(entry.v) as Option.Option<S["Type"]>)
+              : Option.none()
+          ),
+          Effect.orElseSucceed(() => Option.none())
+        )
+
+    const fill = (tokens: ReadonlyArray<string | null>) =>
+      Effect.gen(function*() {
+        const missing = tokens.flatMap((token, i) => token === null ? [i] : [])
+        const known = [...tokens]
+        if (missing.length > 0) {
+          const initialised = yield* command(() => store.initTags(missing.map((i) => keys[i + 1]!), missing.map(() => randomUUID())))
+          missing.forEach((i, n) => known[i] = initialised[n] ?? null)
+        }
+        if (known.some((token) => token === null)) return yield* new CacheUnavailable({ message: "tag tokens unavailable" })
+        const lease = `${prefix}:lease:${key}`
+        const holder = randomUUID()
+        if (!(yield* command(() => store.acquire(lease, holder, LEASE_MS)))) {
+          const deadline = Date.now() + LEASE_WAIT_MS
+          while (Date.now() < deadline) {
+            yield* Effect.sleep(LEASE_POLL_MS)
+            const [raw] = yield* command(() => store.mget([key]))
+            const found = yield* valid(raw ?? null, known)
+            if (Option.isSome(found)) {
+              count(stats, "leaseWaits")
+              return found.value
+            }
+          }
+          return yield* direct
+        }
+        const value = yield* Effect.ensuring(direct, Effect.ignore(command(() => store.release(lease, holder))))
+        const raw = yield* encode({ t: known as Array<string>, v: Option.getOrNull(value) }).pipe(Effect.orDie)
+        const ttl = Option.isSome(value) ? Duration.toMillis(Duration.fromInputUnsafe(o.ttl)) : NEGATIVE_TTL_MS
+        yield* command(() => store.set(key, raw, jittered(ttl))).pipe(
+          Effect.tap(() => Effect.sync(() => count(stats, "fills"))),
+          Effect.catch(() => Effect.sync(() => count(stats, "errors")))
+        )
+        return value
+      }).pipe(
+        // The store failed before the lookup ran: read the database, cache nothing.
+        Effect.catchTag("CacheUnavailable", () =>
+          Effect.andThen(Effect.sync(() => count(stats, "errors")), direct))
+      )
+
+    /** Runs `fill` once per key in this process; concurrent misses wait for its exit. */
+    const singleFlight = (tokens: ReadonlyArray<string | null>) =>
+      Effect.suspend(() => {
+        const inFlight = flights.get(key)
+        if (inFlight !== undefined) {
+          return Effect.flatMap(Deferred.await(inFlight).pipe(Effect.exit), (exit) =>
+            Exit.isSuccess(exit) ? Effect.succeed(exit.value as Option.Option<S["Type"]>) : direct)
+        }
+        const deferred = Deferred.makeUnsafe<Option.Option<unknown>, unknown>()
+        flights.set(key, deferred)
+        return fill(tokens).pipe(
+          Effect.onExit((exit) =>
+            Effect.sync(() => {
+              flights.delete(key)
+              Deferred.doneUnsafe(deferred, exit)
+            })
+          )
+        )
+      })
+
+    return command(() => store.mget(keys)).pipe(
+      Effect.matchEffect({
+        onFailure: () => Effect.andThen(Effect.sync(() => count(stats, "errors")), direct),
+        onSuccess: ([raw, ...tokens]) =>
+          Effect.flatMap(valid(raw ?? null, tokens), (found) => {
+            if (Option.isSome(found)) {
+              count(stats, Option.isSome(found.value) ? "hits" : "negativeHits")
+              return Effect.succeed(found.value)
+            }
+            count(stats, "misses")
+            return singleFlight(tokens)
+          })
+      })
+    )
+  }
+
+  const stats = Effect.gen(function*() {
+    const redisInfo = store.kind === "redis"
+      ? yield* command(() => store.info()).pipe(Effect.map(Option.fromNullishOr), Effect.orElseSucceed(() => Option.none()))
+      : Option.none()
+    return {
+      backend: enabled ? store.kind : "off",
+      breaker: failures >= BREAKER_THRESHOLD && Date.now() < openUntil ? "open" : "closed",
+      totals: { ...totals },
+      entities: Object.fromEntries([...entities].map(([name, s]) => [name, { ...s }])),
+      redis: redisInfo
+    } satisfies CacheStats
+  })
+
+  return Cache.of({ get, invalidate, stats })
+})
+
+export const layer = Layer.effect(Cache, make)
