@@ -7,10 +7,13 @@ import * as Fs from "node:fs/promises"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { Ping } from "../src/domain/Job.ts"
+import type { UserId } from "../src/domain/User.ts"
 import { JobQueue } from "../src/infra/JobQueue.ts"
+import { AccessTokens } from "../src/users/AccessTokens.ts"
 import { awaitJob } from "./utils/Jobs.ts"
 import { scopedDatabase, TestDatabase } from "./utils/TestDatabase.ts"
-import { testRedisUrl } from "./utils/TestInfra.ts"
+import { insertService, insertUser } from "./utils/fixtures.ts"
+import { TEST_JWT_SECRET, TestJwtSecret, testRedisUrl } from "./utils/TestInfra.ts"
 import { awaitStatus, type ServiceProcess, startService } from "./utils/ServiceProcess.ts"
 
 const redisUrl = () => Effect.runSync(Effect.gen(function*() {
@@ -89,6 +92,38 @@ describe("main", () => {
       assert.strictEqual((await me.json() as { role: string }).role, "admin")
       assert.notMatch(service.output().stdout, /password|root@|Secret-Admin/)
     }), 60_000)
+
+  it("two instances on one Postgres and one Redis: a write through one is read fresh through the other", async () => {
+    const scope = Effect.runSync(Scope.make())
+    const services: Array<ServiceProcess> = []
+    try {
+      const database = await Effect.runPromise(Scope.provide(scopedDatabase({ migrated: true }), scope))
+      const url = Redacted.value(database.url)
+      const env = { DATABASE_URL: url, REDIS_URL: redisUrl(), REDIS_KEY_PREFIX: `test-${crypto.randomUUID()}`, JWT_SECRET: TEST_JWT_SECRET, WORKERS_ENABLED: "false" }
+      services.push(await startService(env), await startService(env))
+      const [a, b] = services.map((service) => `http://127.0.0.1:${service.port}`)
+      const { serviceId, token } = await Effect.runPromise(Effect.gen(function*() {
+        const providerId = yield* insertUser("provider")
+        const serviceId = yield* insertService(providerId)
+        const token = yield* AccessTokens.use((tokens) => tokens.issue({ id: providerId as UserId, role: "provider" }))
+        return { serviceId, token }
+      }).pipe(Effect.provide(Layer.mergeAll(TestDatabase({ DATABASE_URL: url }), AccessTokens.layer.pipe(Layer.provide(TestJwtSecret))))))
+      await Promise.all(services.map((service) => readyBody(service.port, 20_000)))
+      const title = async (base: string) => (await (await fetch(`${base}/services/${serviceId}`)).json() as { title: string }).title
+      assert.strictEqual(await title(b!), "Dog walks")
+      assert.strictEqual(await title(b!), "Dog walks")
+      const patched = await fetch(`${a}/services/${serviceId}`, {
+        method: "PATCH",
+        headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+        body: JSON.stringify({ title: "Evening dog walks" })
+      })
+      assert.strictEqual(patched.status, 200)
+      assert.strictEqual(await title(b!), "Evening dog walks")
+    } finally {
+      services.forEach((service) => service.child.kill("SIGKILL"))
+      await Effect.runPromise(Scope.close(scope, Exit.void))
+    }
+  }, 60_000)
 
   it("npm run worker: a workers-only process runs jobs and listens on no port", () =>
     withServiceOnDatabase({ migrated: true, env: { HTTP_ENABLED: "false", JOB_POLL_INTERVAL_MS: "100" } }, async (service, url) => {
