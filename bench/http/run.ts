@@ -13,8 +13,7 @@
  * (then nothing is written).
  */
 import { hash, verify } from "@node-rs/argon2"
-import autocannon from "autocannon"
-import { type ChildProcess, spawn, spawnSync } from "node:child_process"
+import { type ChildProcess, spawnSync } from "node:child_process"
 import * as Fs from "node:fs/promises"
 import * as Os from "node:os"
 import * as Path from "node:path"
@@ -22,6 +21,7 @@ import pg from "pg"
 import { SEED_EMAIL_DOMAIN, SEED_PASSWORD } from "../../src/seed/Seed.ts"
 import { searchPlans } from "./plans.ts"
 import { hashOptions } from "../../src/users/Passwords.ts"
+import { fmt, load as loadOn, log, type Measured, median, node, root, start, stop, stopAll, type Target, waitFor } from "../support.ts"
 
 const quick = process.env.BENCH_QUICK === "1"
 const ROUNDS = quick ? 1 : 3
@@ -34,11 +34,6 @@ const databaseUrl = adminUrl.replace(/\/[^/]*$/, `/${databaseName}`)
 const redisUrl = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379/14"
 const PORTS = { ours: 4310, constant: 4311, select: 4312, login: 4313 }
 
-const median = (xs: ReadonlyArray<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
-const fmt = (n: number, digits = 0) => n.toLocaleString("en-CA", { maximumFractionDigits: digits, minimumFractionDigits: digits })
-const log = (message: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${message}\n`)
-const node = process.execPath
-const root = Path.resolve(import.meta.dirname, "../..")
 
 // ---- dataset ----
 
@@ -76,30 +71,6 @@ await db.end()
 
 // ---- processes ----
 
-const children: Array<ChildProcess> = []
-process.on("exit", () => children.forEach((child) => child.kill("SIGKILL")))
-
-const start = (args: ReadonlyArray<string>, env: Record<string, string>) => {
-  const child = spawn(node, args, { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "inherit"] })
-  children.push(child)
-  return child
-}
-
-const stop = (child: ChildProcess) =>
-  new Promise<void>((resolve) => {
-    if (child.exitCode !== null) return resolve()
-    child.once("exit", () => resolve())
-    child.kill("SIGTERM")
-  })
-
-const waitFor = async (url: string) => {
-  for (let i = 0; i < 300; i++) {
-    const ok = await fetch(url).then((r) => r.status < 500, () => false)
-    if (ok) return
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-  throw new Error(`${url} never answered`)
-}
 
 const dataDir = await Fs.mkdtemp(Path.join(Os.tmpdir(), "mh-bench-http-"))
 const serviceEnv = (port: number) => ({
@@ -108,6 +79,8 @@ const serviceEnv = (port: number) => ({
   PORT: String(port),
   DATA_DIR: dataDir,
   RATE_LIMITS_ENABLED: "false",
+  // The database path: `npm run bench:cache` measures the cached one.
+  CACHE_ENABLED: "false",
   WORKERS_ENABLED: "false",
   JWT_SECRET: "bench-secret-for-signing-access-tokens-0123456789",
   ADMIN_EMAIL: "bench-admin@example.com",
@@ -117,6 +90,7 @@ const serviceEnv = (port: number) => ({
 
 log("starting the service and the reference servers")
 const servers = new Map<number, ChildProcess>()
+const load = (target: Target, seconds: number) => loadOn(target, seconds, CONNECTIONS, servers.get(target.port)?.pid)
 servers.set(PORTS.ours, start(["src/main.ts"], serviceEnv(PORTS.ours)))
 await waitFor(`http://127.0.0.1:${PORTS.ours}/health/ready`)
 const sample = await fetch(`http://127.0.0.1:${PORTS.ours}/services/${serviceIds[0]}`).then((r) => r.text())
@@ -128,14 +102,6 @@ await waitFor(`http://127.0.0.1:${PORTS.constant}/services/${serviceIds[0]}`)
 await waitFor(`http://127.0.0.1:${PORTS.select}/services/${serviceIds[0]}`)
 
 // ---- load ----
-
-interface Target {
-  readonly name: string
-  readonly port: number
-  readonly method?: "GET" | "POST"
-  /** The next request's path, body and headers. */
-  readonly next: (i: number) => { readonly path: string; readonly body?: string; readonly headers?: Record<string, string> }
-}
 
 const searchQueries = [
   "dog walking", "house cleaning", "garden weeding", "overnight dog care", "snow", "groceries pharmacy",
@@ -160,50 +126,8 @@ const targets = {
   } satisfies Target
 }
 
-interface Measured {
-  readonly rps: number
-  readonly p50: number
-  readonly p99: number
-  readonly failures: number
-  /** CPU time of the server process per request, in µs. */
-  readonly cpuUs: number
-  /** 4xx answers (the expected 409s of the contention run). */
-  readonly conflicts: number
-}
 
-/** CPU seconds so far of a process (Linux `/proc`): user + system. */
-const processCpu = async (pid: number | undefined) => {
-  if (pid === undefined) return 0
-  const stat = await Fs.readFile(`/proc/${pid}/stat`, "utf8").catch(() => "")
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
-  return (Number(fields[11]) + Number(fields[12])) / 100
-}
 
-const load = async (target: Target, seconds: number): Promise<Measured> => {
-  let i = 0
-  const pid = servers.get(target.port)?.pid
-  const cpuBefore = await processCpu(pid)
-  return autocannon({
-    url: `http://127.0.0.1:${target.port}`,
-    connections: CONNECTIONS,
-    duration: seconds,
-    requests: [{
-      method: target.method ?? "GET",
-      headers: { "content-type": "application/json" },
-      setupRequest: (request) => {
-        const { path, body, headers } = target.next(i++)
-        return { ...request, path, ...(body !== undefined && { body }), ...(headers !== undefined && { headers: { ...request.headers, ...headers } }) }
-      }
-    }]
-  }).then(async (result) => ({
-    rps: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    failures: result.non2xx + result.errors + result.timeouts,
-    conflicts: (result as unknown as Record<string, number>)["4xx"] ?? 0,
-    cpuUs: ((await processCpu(pid)) - cpuBefore) * 1e6 / Math.max(1, result.requests.total)
-  }))
-}
 
 /** Every target by key, reads and writes. */
 const registry = new Map<string, Target>(Object.entries(targets))
@@ -302,7 +226,7 @@ for (const [key, target] of Object.entries(writeTargets)) registry.set(key, targ
 const { result: writes, waitMs: writeWaitMs } = await withPoolWait(() => measure(["bookings", "orders"]))
 const { result: contentionRuns, waitMs: contentionWaitMs } = await withPoolWait(() => measure(["contention"]))
 const contention = contentionRuns.get("contention")!
-await Promise.all(children.splice(0).map(stop))
+await stopAll()
 
 // ---- login: the hash alone, then the route under a CPU profile ----
 

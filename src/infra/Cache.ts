@@ -27,7 +27,7 @@
  *   kept and retried, and until it lands this instance does not read entries
  *   carrying those tags.
  */
-import { Context, Data, Deferred, Duration, Effect, Exit, Layer, Option, Schedule, Schema } from "effect"
+import { Context, Data, Deferred, Duration, Effect, Exit, identity, Layer, Option, Schedule, Schema } from "effect"
 import { createHash, randomUUID } from "node:crypto"
 import { Redis } from "./Redis.ts"
 import * as Settings from "./Settings.ts"
@@ -230,17 +230,21 @@ export const make = Effect.gen(function*() {
   /** Tags whose invalidation has not reached the store yet. */
   const pending = new Set<string>()
 
+    // One failure for every command while the breaker is open: no stack captured per request.
+  const circuitOpen = Effect.fail(new CacheUnavailable({ message: "circuit open" }))
+
   /** One store command: bounded in time, counted by the breaker; fails fast while the breaker is open. */
   const command = <A>(run: () => Promise<A>): Effect.Effect<A, CacheUnavailable> =>
     Effect.suspend(() => {
-      if (failures >= BREAKER_THRESHOLD && Date.now() < openUntil) {
-        return Effect.fail(new CacheUnavailable({ message: "circuit open" }))
-      }
+      if (failures >= BREAKER_THRESHOLD && Date.now() < openUntil) return circuitOpen
       return Effect.tryPromise({
         try: run,
         catch: (cause) => new CacheUnavailable({ message: cause instanceof Error ? cause.message : String(cause) })
       }).pipe(
-        Effect.timeoutOrElse({ duration: timeout, orElse: () => Effect.fail(new CacheUnavailable({ message: "timed out" })) }),
+        // The memory store answers in a microtask; only Redis can hang.
+        store.kind === "memory"
+          ? identity
+          : Effect.timeoutOrElse({ duration: timeout, orElse: () => Effect.fail(new CacheUnavailable({ message: "timed out" })) }),
         Effect.tapError((error) =>
           Effect.suspend(() => {
             failures++

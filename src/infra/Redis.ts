@@ -39,6 +39,7 @@ export class Redis extends Context.Service<Redis, RedisHandle>()("maplehustle/in
         new IORedis(Redacted.value(url.value), {
           lazyConnect: true,
           enableOfflineQueue: false,
+          enableAutoPipelining: true,
           maxRetriesPerRequest: 1,
           commandTimeout: Duration.toMillis(commandTimeout),
           connectTimeout: 2000,
