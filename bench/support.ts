@@ -5,15 +5,32 @@
  * of a target with its medians' raw material.
  */
 import autocannon from "autocannon"
-import { type ChildProcess, spawn } from "node:child_process"
+import { type ChildProcess, spawn, spawnSync } from "node:child_process"
 import * as Fs from "node:fs/promises"
 import * as Path from "node:path"
+import pg from "pg"
 
 export const median = (xs: ReadonlyArray<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 export const fmt = (n: number, digits = 0) => n.toLocaleString("en-CA", { maximumFractionDigits: digits, minimumFractionDigits: digits })
 export const log = (message: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${message}\n`)
 export const node = process.execPath
 export const root = Path.resolve(import.meta.dirname, "..")
+
+/**
+ * Creates `name` afresh on the server of `adminUrl` and seeds it (`npm run seed`, scale 1); answers its URL and
+ * what the seed printed.
+ */
+export const seededDatabase = async (adminUrl: string, name: string) => {
+  const admin = new pg.Pool({ connectionString: adminUrl, max: 1 })
+  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+  await admin.query(`CREATE DATABASE ${name}`)
+  await admin.end()
+  const url = adminUrl.replace(/\/[^/]*$/, `/${name}`)
+  log("seeding (scale 1)")
+  const seeded = spawnSync(node, ["src/seed.ts"], { cwd: root, env: { ...process.env, DATABASE_URL: url }, encoding: "utf8" })
+  if (seeded.status !== 0) throw new Error(`seed failed: ${seeded.stderr}`)
+  return { url, output: seeded.stdout.trim() }
+}
 
 const children: Array<ChildProcess> = []
 process.on("exit", () => children.forEach((child) => child.kill("SIGKILL")))

@@ -8,13 +8,13 @@
  * 10,000 services, cache on against off, counted by Postgres. Writes `docs/benchmarks/cache.md`; `BENCH_QUICK=1` for a
  * short run (then nothing is written).
  */
-import { spawn, spawnSync } from "node:child_process"
+import { spawn } from "node:child_process"
 import * as Fs from "node:fs/promises"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import pg from "pg"
 import { freePort } from "../../test/utils/ServiceProcess.ts"
-import { fmt, load, log, type Measured, median, node, root, start, stopAll, type Target, waitFor } from "../support.ts"
+import { fmt, load, log, type Measured, median, root, seededDatabase, start, stopAll, type Target, waitFor } from "../support.ts"
 
 const quick = process.env.BENCH_QUICK === "1"
 const ROUNDS = quick ? 1 : 3
@@ -24,20 +24,13 @@ const CONNECTIONS = 50
 const ZIPF_REQUESTS = quick ? 5_000 : 30_000
 const adminUrl = process.env.BENCH_DATABASE_ADMIN_URL ?? "postgres://root@127.0.0.1:5432/postgres"
 const databaseName = "mh_bench_cache"
-const databaseUrl = adminUrl.replace(/\/[^/]*$/, `/${databaseName}`)
 const redisUrl = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379/13"
 const PORTS = { off: 4320, hit: 4321, down: 4322, constant: 4323, memory: 4324 }
 
 // ---- dataset ----
 
-const admin = new pg.Pool({ connectionString: adminUrl, max: 1 })
-await admin.query(`DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`)
-await admin.query(`CREATE DATABASE ${databaseName}`)
-await admin.end()
-log("seeding (scale 1)")
-const seeded = spawnSync(node, ["src/seed.ts"], { cwd: root, env: { ...process.env, DATABASE_URL: databaseUrl }, encoding: "utf8" })
-if (seeded.status !== 0) throw new Error(`seed failed: ${seeded.stderr}`)
-const db = new pg.Pool({ connectionString: databaseUrl, max: 1 })
+const seeded = await seededDatabase(adminUrl, databaseName)
+const db = new pg.Pool({ connectionString: seeded.url, max: 1 })
 const allIds = (await db.query<{ id: string }>("SELECT id FROM services WHERE deleted_at IS NULL ORDER BY md5(id::text)")).rows.map((r) => r.id)
 const version = (await db.query<{ server_version: string }>("SHOW server_version")).rows[0]!.server_version
 await db.end()
@@ -54,7 +47,7 @@ dead.kill("SIGKILL")
 
 const dataDir = await Fs.mkdtemp(Path.join(Os.tmpdir(), "mh-bench-cache-"))
 const serviceEnv = (port: number, cache: Record<string, string>) => ({
-  DATABASE_URL: databaseUrl,
+  DATABASE_URL: seeded.url,
   PORT: String(port),
   DATA_DIR: dataDir,
   RATE_LIMITS_ENABLED: "false",
@@ -66,7 +59,7 @@ const serviceEnv = (port: number, cache: Record<string, string>) => ({
 })
 const servers = new Map([
   [PORTS.off, start(["src/main.ts"], serviceEnv(PORTS.off, { REDIS_URL: redisUrl, CACHE_ENABLED: "false" }))],
-  [PORTS.hit, start(["src/main.ts"], serviceEnv(PORTS.hit, { REDIS_URL: redisUrl }))],
+  [PORTS.hit, start(["src/main.ts"], serviceEnv(PORTS.hit, { REDIS_URL: redisUrl, ADMIN_EMAIL: "bench-admin@example.com", ADMIN_PASSWORD: "Bench-admin-pass-1!" }))],
   [PORTS.down, start(["src/main.ts"], serviceEnv(PORTS.down, { REDIS_URL: `redis://127.0.0.1:${deadPort}/0` }))],
   // No REDIS_URL: entries in the process's memory, what an in-process L1 in front of Redis would serve at best.
   [PORTS.memory, start(["src/main.ts"], serviceEnv(PORTS.memory, {}))]
@@ -151,9 +144,9 @@ const mix = Array.from({ length: ZIPF_REQUESTS }, zipf)
  */
 const statementsOf = async (port: number, requests: ReadonlyArray<string> = mix) => {
   const committed = async () => {
-    // Backends report their counters at most once a second.
-    await new Promise((resolve) => setTimeout(resolve, 1_500))
-    const stats = new pg.Pool({ connectionString: databaseUrl, max: 1 })
+    // A backend that goes idle reports what it counted within 10 s (PostgreSQL's PGSTAT_IDLE_INTERVAL).
+    await new Promise((resolve) => setTimeout(resolve, 11_000))
+    const stats = new pg.Pool({ connectionString: seeded.url, max: 1 })
     const row = (await stats.query<{ n: string }>("SELECT xact_commit::text AS n FROM pg_stat_database WHERE datname = current_database()")).rows[0]!
     await stats.end()
     return Number(row.n)
@@ -179,6 +172,17 @@ const zipfOff = await statementsOf(PORTS.off)
 const zipfColdOn = await statementsOf(PORTS.hit)
 const zipfWarmOn = await statementsOf(PORTS.hit)
 const distinct = new Set(mix).size
+// The Redis-backed instance's own account of the whole run (`GET /ops/stats`).
+const adminToken = await fetch(`http://127.0.0.1:${PORTS.hit}/auth/login`, {
+  method: "POST",
+  headers: { "content-type": "application/json" },
+  body: `{"email":"bench-admin@example.com","password":"Bench-admin-pass-1!"}`
+}).then(async (response) => ((await response.json()) as { access_token: string }).access_token)
+const cacheStats = await fetch(`http://127.0.0.1:${PORTS.hit}/ops/stats`, { headers: { authorization: `Bearer ${adminToken}` } })
+  .then(async (response) =>
+    ((await response.json()) as {
+      cache: { hits: number; misses: number; hit_ratio: number; errors: number; entities: Record<string, { lookups: number; fills: number; lease_waits: number }> }
+    }).cache)
 await stopAll()
 await Fs.rm(dataDir, { recursive: true, force: true })
 
@@ -227,6 +231,11 @@ the cache off, lookups of concurrent requests share one batched statement, so th
 | cache off | ${fmt(zipfOff.statements)} | ${per1000(zipfOff.statements)} | ${zipfOff.failures} |
 | cache on, from cold | ${fmt(zipfColdOn.statements)} | ${per1000(zipfColdOn.statements)} | ${zipfColdOn.failures} |
 | cache on, steady state (the same mix again) | ${fmt(zipfWarmOn.statements)} | ${per1000(zipfWarmOn.statements)} | ${zipfWarmOn.failures} |
+
+The Redis-backed instance over the whole run (\`GET /ops/stats\`): ${fmt(cacheStats.hits)} hits, ${fmt(cacheStats.misses)} misses
+(hit ratio ${fmt(cacheStats.hit_ratio, 3)}), ${fmt(cacheStats.errors)} errors (Redis commands over \`CACHE_TIMEOUT_MS\` or refused while the
+breaker was open: each such read went to the database), ${fmt(cacheStats.entities.service?.lookups ?? 0)} lookups and
+${fmt(cacheStats.entities.service?.fills ?? 0)} fills of services.
 
 From cold the cache already saves **${fmt(100 * (1 - zipfColdOn.statements / zipfOff.statements))} %** of the statements;
 at steady state **${fmt(100 * (1 - zipfWarmOn.statements / zipfOff.statements), 1)} %** (target ≥ 90 %).

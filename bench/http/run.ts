@@ -13,7 +13,7 @@
  * (then nothing is written).
  */
 import { hash, verify } from "@node-rs/argon2"
-import { type ChildProcess, spawnSync } from "node:child_process"
+import type { ChildProcess } from "node:child_process"
 import * as Fs from "node:fs/promises"
 import * as Os from "node:os"
 import * as Path from "node:path"
@@ -21,7 +21,7 @@ import pg from "pg"
 import { SEED_EMAIL_DOMAIN, SEED_PASSWORD } from "../../src/seed/Seed.ts"
 import { searchPlans } from "./plans.ts"
 import { hashOptions } from "../../src/users/Passwords.ts"
-import { fmt, load as loadOn, log, type Measured, median, node, root, start, stop, stopAll, type Target, waitFor } from "../support.ts"
+import { fmt, load as loadOn, log, type Measured, median, root, seededDatabase, start, stop, stopAll, type Target, waitFor } from "../support.ts"
 
 const quick = process.env.BENCH_QUICK === "1"
 const ROUNDS = quick ? 1 : 3
@@ -30,22 +30,15 @@ const WARMUP_S = quick ? 2 : 5
 const CONNECTIONS = 50
 const adminUrl = process.env.BENCH_DATABASE_ADMIN_URL ?? "postgres://root@127.0.0.1:5432/postgres"
 const databaseName = "mh_bench_http"
-const databaseUrl = adminUrl.replace(/\/[^/]*$/, `/${databaseName}`)
 const redisUrl = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379/14"
 const PORTS = { ours: 4310, constant: 4311, select: 4312, login: 4313 }
 
 
 // ---- dataset ----
 
-const admin = new pg.Pool({ connectionString: adminUrl, max: 1 })
-await admin.query(`DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`)
-await admin.query(`CREATE DATABASE ${databaseName}`)
-await admin.end()
-log("seeding (scale 1)")
-const seeded = spawnSync(node, ["src/seed.ts"], { cwd: root, env: { ...process.env, DATABASE_URL: databaseUrl }, encoding: "utf8" })
-if (seeded.status !== 0) throw new Error(`seed failed: ${seeded.stderr}`)
-log(seeded.stdout.trim())
-const db = new pg.Pool({ connectionString: databaseUrl, max: 2 })
+const seeded = await seededDatabase(adminUrl, databaseName)
+log(seeded.output)
+const db = new pg.Pool({ connectionString: seeded.url, max: 2 })
 const serviceIds = (await db.query<{ id: string }>(
   "SELECT id FROM services WHERE deleted_at IS NULL ORDER BY md5(id::text) LIMIT 2000"
 )).rows.map((r) => r.id)
@@ -74,7 +67,7 @@ await db.end()
 
 const dataDir = await Fs.mkdtemp(Path.join(Os.tmpdir(), "mh-bench-http-"))
 const serviceEnv = (port: number) => ({
-  DATABASE_URL: databaseUrl,
+  DATABASE_URL: seeded.url,
   REDIS_URL: redisUrl,
   PORT: String(port),
   DATA_DIR: dataDir,
@@ -97,7 +90,7 @@ const sample = await fetch(`http://127.0.0.1:${PORTS.ours}/services/${serviceIds
 const bodyFile = Path.join(dataDir, "service.json")
 await Fs.writeFile(bodyFile, sample)
 servers.set(PORTS.constant, start(["bench/http/reference.ts", "constant"], { PORT: String(PORTS.constant), BENCH_BODY_FILE: bodyFile }))
-servers.set(PORTS.select, start(["bench/http/reference.ts", "select"], { PORT: String(PORTS.select), DATABASE_URL: databaseUrl }))
+servers.set(PORTS.select, start(["bench/http/reference.ts", "select"], { PORT: String(PORTS.select), DATABASE_URL: seeded.url }))
 await waitFor(`http://127.0.0.1:${PORTS.constant}/services/${serviceIds[0]}`)
 await waitFor(`http://127.0.0.1:${PORTS.select}/services/${serviceIds[0]}`)
 
@@ -298,7 +291,7 @@ const top = [...selfTime].filter(([where, time]) => where !== "(idle)" && time >
 // ---- report ----
 
 log("query plans")
-const plans = await searchPlans(databaseUrl)
+const plans = await searchPlans(seeded.url)
 
 await Fs.rm(dataDir, { recursive: true, force: true })
 const r = (key: string) => reads.get(key)!

@@ -187,6 +187,42 @@ describe("Cache", () => {
       }).pipe(Effect.provide(cacheOn(newPrefix(), url)))
     }).pipe(Effect.scoped), 30_000)
 
+  it.live("Redis hangs: reads are answered without it; an invalidation made meanwhile lands when it wakes", () =>
+    Effect.gen(function*() {
+      const port = yield* Effect.promise(freePort)
+      const server = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" })
+      yield* Effect.addFinalizer(() => Effect.sync(() => server.kill("SIGKILL")))
+      yield* Effect.gen(function*() {
+        const redis = yield* Redis
+        yield* redis.ping("200 millis").pipe(Effect.retry({ schedule: Schedule.spaced("20 millis"), times: 250 }))
+        const cache = yield* Cache.Cache
+        let name = "Scarf"
+        const lookup = Effect.sync(() => Option.some(item(name)))
+        yield* cache.get(entry(lookup))
+
+        // Stopped, not killed: the connection stays up, commands get no answer, the data survives.
+        server.kill("SIGSTOP")
+        const timings = yield* Effect.forEach(Array.from({ length: 20 }), () =>
+          Effect.map(Effect.timed(cache.get(entry(lookup))), ([elapsed]) => Duration.toMillis(elapsed)))
+        assert.isBelow(Math.max(...timings), 150, "no read waits beyond the command timeout")
+        assert.strictEqual((yield* cache.stats).breaker, "open")
+        // A write commits while Redis hangs: its invalidation cannot land yet, and this instance stops reading the entry.
+        name = "Mittens"
+        yield* cache.invalidate(["item:1"])
+        assert.strictEqual(Option.getOrThrow(yield* cache.get(entry(lookup))).name, "Mittens")
+
+        server.kill("SIGCONT")
+        // Once the invalidation has landed and the breaker closed, the entry from before is a miss: the hit is fresh.
+        const hitsAgain = Effect.gen(function*() {
+          const before = (yield* cache.stats).totals.hits
+          const value = yield* cache.get(entry(lookup))
+          return (yield* cache.stats).totals.hits > before ? Option.some(Option.getOrThrow(value).name) : Option.none()
+        })
+        const hit = yield* hitsAgain.pipe(Effect.repeat({ until: Option.isSome, schedule: Schedule.spaced("50 millis") }), Effect.timeout("8 seconds"))
+        assert.deepStrictEqual(hit, Option.some("Mittens"))
+      }).pipe(Effect.provide(cacheOn(newPrefix(), `redis://127.0.0.1:${port}/0`)))
+    }).pipe(Effect.scoped), 30_000)
+
   it.effect("the key of query parameters ignores their order and absent fields", () =>
     Effect.sync(() => {
       assert.strictEqual(Cache.paramsKey({ b: 2, a: "x", c: undefined }), Cache.paramsKey({ a: "x", b: 2 }))
