@@ -46,7 +46,11 @@ export interface PoolCounters {
 export interface InstrumentedPoolConfig extends PgClient.PgPoolConfig {
   readonly acquireTimeout: Duration.Input
   readonly maxWaiting: number
+  /** Called after every statement with its SQL text (parameterised: never values), duration and rows. */
+  readonly onStatement?: StatementObserver | undefined
 }
+
+export type StatementObserver = (sql: string, durationMs: number, rows: number) => Effect.Effect<void>
 
 export interface InstrumentedPgClient {
   readonly client: PgClient.PgClient
@@ -138,12 +142,13 @@ export const make = Effect.fnUntraced(function*(options: InstrumentedPoolConfig)
 
   const get = checkout(pool.get)
   const reserve = checkout(pool.reserve)
-  const borrower: Connection.Borrower = (f) => Effect.scoped(Effect.flatMap(get, (conn) => f(new ConnectionImpl(conn))))
+  const observe = options.onStatement
+  const borrower: Connection.Borrower = (f) => Effect.scoped(Effect.flatMap(get, (conn) => f(new ConnectionImpl(conn, observe))))
 
   const client = yield* makeClient({
-    acquirer: Effect.map(get, (conn) => new ConnectionImpl(conn)),
+    acquirer: Effect.map(get, (conn) => new ConnectionImpl(conn, observe)),
     borrower,
-    transactionAcquirer: Effect.map(reserve, (conn) => new ConnectionImpl(conn)),
+    transactionAcquirer: Effect.map(reserve, (conn) => new ConnectionImpl(conn, observe)),
     listenAcquirer: reserve,
     config: options
   })
@@ -210,13 +215,23 @@ const makeClient = Effect.fnUntraced(function*(options: {
   return pg
 })
 
+/** Times `statement` from when it runs; `rows` counts what it returned. */
+const timed = <A, E>(observe: StatementObserver | undefined, sql: string, statement: Effect.Effect<A, E>, rows: (a: A) => number) =>
+  observe === undefined ? statement : Effect.suspend(() => {
+    const started = performance.now()
+    // Failures too: a statement cancelled by `statement_timeout` is the slowest of all.
+    return Effect.onExit(statement, (exit) => observe(sql, performance.now() - started, Exit.isSuccess(exit) ? rows(exit.value) : 0))
+  })
+
 class ConnectionImpl implements Connection.Connection {
   readonly connection: PgConnection.PgConnection
-  constructor(connection: PgConnection.PgConnection) {
+  readonly observe: StatementObserver | undefined
+  constructor(connection: PgConnection.PgConnection, observe: StatementObserver | undefined) {
     this.connection = connection
+    this.observe = observe
   }
   run(query: string, params: ReadonlyArray<unknown>, prepare = true) {
-    return recordStatement(Effect.map(this.connection.query(query, params, prepare), (result) => result.rows))
+    return recordStatement(timed(this.observe, query, Effect.map(this.connection.query(query, params, prepare), (result) => result.rows), (rows) => rows.length))
   }
   execute(sql: string, params: ReadonlyArray<unknown>, transformRows: (<A extends object>(row: ReadonlyArray<A>) => ReadonlyArray<A>) | undefined) {
     return transformRows ? Effect.map(this.run(sql, params), transformRows) : this.run(sql, params)

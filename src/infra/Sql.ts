@@ -7,7 +7,7 @@ import * as NodeServices from "@effect/platform-node/NodeServices"
 import type * as PgClientModule from "@effect/sql-pg/PgClient"
 import { PgClient } from "@effect/sql-pg/PgClient"
 import * as PgMigrator from "@effect/sql-pg/PgMigrator"
-import { Config, Context, Duration, Effect, Layer, Option, Redacted, Schedule, String as Str } from "effect"
+import { Config, Context, Duration, Effect, Layer, Option, Redacted, Schedule, String as Str, Tracer } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
 import type * as Statement from "effect/sql/Statement"
 import { isSqlError, type SqlError } from "effect/sql/SqlError"
@@ -39,6 +39,47 @@ export class DatabaseBackend extends Context.Service<DatabaseBackend, {
   /** One trivial round trip through the pool. */
   readonly ping: Effect.Effect<void, SqlError>
 }>()("maplehustle/infra/Sql/DatabaseBackend") {}
+
+export interface SlowQuery {
+  /** The statement as sent: parameterised, so no values. */
+  readonly sql: string
+  readonly durationMs: number
+  readonly rows: number
+  readonly at: Date
+  readonly traceId: string | null
+}
+
+/** Statements slower than `SLOW_QUERY_MS` (default 200): the latest 50, and how many since start. */
+export class SlowQueries extends Context.Service<SlowQueries, {
+  readonly recent: Effect.Effect<ReadonlyArray<SlowQuery>>
+  readonly total: Effect.Effect<number>
+}>()("maplehustle/infra/Sql/SlowQueries") {}
+
+const SLOW_QUERIES_KEPT = 50
+
+/**
+ * Watches every statement's duration: a slow one is logged once with its
+ * SQL, duration, rows and trace id, marked on the current span, counted,
+ * and kept (the latest `SLOW_QUERIES_KEPT`).
+ */
+const slowQueryWatch = (thresholdMs: number) => {
+  const recent: Array<SlowQuery> = []
+  let total = 0
+  const observe: PgPoolClient.StatementObserver = (sql, durationMs, rows) =>
+    durationMs < thresholdMs ? Effect.void : Effect.gen(function*() {
+      const span = Option.getOrUndefined(yield* Effect.serviceOption(Tracer.ParentSpan))
+      const entry: SlowQuery = { sql, durationMs: Math.round(durationMs * 10) / 10, rows, at: new Date(), traceId: span?.traceId ?? null }
+      total++
+      recent.push(entry)
+      if (recent.length > SLOW_QUERIES_KEPT) recent.shift()
+      if (span?._tag === "Span") span.attribute("db.slow_query_ms", entry.durationMs)
+      yield* Effect.logWarning("slow query", { sql, duration_ms: entry.durationMs, rows, trace_id: entry.traceId })
+    })
+  return {
+    observe,
+    service: SlowQueries.of({ recent: Effect.sync(() => [...recent].reverse()), total: Effect.sync(() => total) })
+  }
+}
 
 /** Live counters of the connection pool (`GET /ops/stats`, `/metrics`). */
 export class PoolStats extends Context.Service<PoolStats, {
@@ -91,7 +132,8 @@ const poolSettings = Config.all({
   maxWaiting: Settings.int("DB_POOL_MAX_WAITING", { default: 500, min: 0 }),
   idleTimeout: Settings.millis("DB_IDLE_TIMEOUT_MS", 30000),
   connectionTTL: Settings.seconds("DB_MAX_LIFETIME_S", 3600),
-  statementTimeout: Settings.millis("DB_STATEMENT_TIMEOUT_MS", 30000)
+  statementTimeout: Settings.millis("DB_STATEMENT_TIMEOUT_MS", 30000),
+  slowQuery: Settings.millis("SLOW_QUERY_MS", 200)
 })
 
 /**
@@ -137,7 +179,9 @@ export const PgLive = Layer.effectContext(Effect.gen(function*() {
     connectTimeout: pool.connectTimeout,
     startupParameters: { statement_timeout: String(Duration.toMillis(pool.statementTimeout)) }
   }
+  const slow = slowQueryWatch(Duration.toMillis(pool.slowQuery))
   const { client, counters } = yield* PgPoolClient.make({
+    onStatement: slow.observe,
     ...connection,
     maxConnections: pool.maxConnections,
     minConnections: Math.min(pool.minConnections, pool.maxConnections),
@@ -149,6 +193,7 @@ export const PgLive = Layer.effectContext(Effect.gen(function*() {
   return Context.make(PgClient, client).pipe(
     Context.add(SqlClient, client),
     Context.add(PoolStats, { snapshot: Effect.sync(counters) }),
+    Context.add(SlowQueries, slow.service),
     Context.add(DatabaseBackend, {
       kind: Option.isSome(url) ? "postgres" : "pglite",
       description: target.description,

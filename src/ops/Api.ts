@@ -72,7 +72,14 @@ export const StatsView = Schema.Struct({
     redis: Schema.NullOr(Schema.Struct({ used_memory_bytes: Schema.Number, keys: Schema.Number }))
   }),
   queue: Schema.Record(Schema.String, QueueStatsView),
-  slow_queries: Schema.Array(Schema.Struct({ sql: Schema.String, duration_ms: Schema.Number, at: Schema.String }))
+  /** The latest 50 statements over `SLOW_QUERY_MS`, newest first; `rows` and `trace_id` go beyond API.md. */
+  slow_queries: Schema.Array(Schema.Struct({
+    sql: Schema.String,
+    duration_ms: Schema.Number,
+    at: Schema.String,
+    rows: Schema.Number,
+    trace_id: Schema.NullOr(Schema.String)
+  }))
 })
 
 const JobId = Schema.String.check(Schema.isPattern(/^[1-9][0-9]{0,18}$/, { message: "a job id is a positive integer" }))

@@ -9,7 +9,7 @@ import { DEFAULT_LIMIT, decodeCursor, toPage } from "../domain/Page.ts"
 import { nextRun } from "../infra/Cron.ts"
 import { JobQueue, type JobStatus } from "../infra/JobQueue.ts"
 import { Cache } from "../infra/Cache.ts"
-import { PoolStats } from "../infra/Sql.ts"
+import { PoolStats, SlowQueries } from "../infra/Sql.ts"
 
 const iso = (date: Date | null) => date === null ? null : date.toISOString()
 
@@ -17,6 +17,7 @@ export class Ops extends Context.Service<Ops>()("maplehustle/ops/Ops", {
   make: Effect.gen(function*() {
     const queue = yield* JobQueue
     const pool = yield* PoolStats
+    const slowQueries = yield* SlowQueries
     const cache = yield* Cache
 
     const listJobs = Effect.fn("Ops.listJobs")(function*(filter: {
@@ -66,7 +67,7 @@ export class Ops extends Context.Service<Ops>()("maplehustle/ops/Ops", {
     })
 
     const stats = Effect.fn("Ops.stats")(function*() {
-      const [counters, queues, cached] = yield* Effect.all([pool.snapshot, queue.stats(), cache.stats], { concurrency: 3 })
+      const [counters, queues, cached, slow] = yield* Effect.all([pool.snapshot, queue.stats(), cache.stats, slowQueries.recent], { concurrency: 4 })
       const { totals } = cached
       return {
         pool: {
@@ -111,7 +112,7 @@ export class Ops extends Context.Service<Ops>()("maplehustle/ops/Ops", {
           dead: q.dead,
           oldest_pending_age_s: q.oldestPendingAgeS === null ? null : Math.round(q.oldestPendingAgeS * 10) / 10
         }])),
-        slow_queries: []
+        slow_queries: slow.map((q) => ({ sql: q.sql, duration_ms: q.durationMs, at: q.at.toISOString(), rows: q.rows, trace_id: q.traceId }))
       }
     })
 
