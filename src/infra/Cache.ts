@@ -27,7 +27,7 @@
  *   kept and retried, and until it lands this instance does not read entries
  *   carrying those tags.
  */
-import { Context, Data, Deferred, Duration, Effect, Exit, identity, Layer, Option, Schedule, Schema } from "effect"
+import { Context, Data, Deferred, Duration, Effect, Exit, Layer, Option, Schedule, Schema } from "effect"
 import { createHash, randomUUID } from "node:crypto"
 import { Redis } from "./Redis.ts"
 import * as Settings from "./Settings.ts"
@@ -99,17 +99,22 @@ export const paramsKey = (params: Readonly<Record<string, string | number | bool
   return createHash("sha256").update(canonical).digest("base64url").slice(0, 22)
 }
 
-/** The raw string store under the cache: Redis, or a bounded map in memory. */
+/**
+ * The raw string store under the cache: Redis (answers are promises), or a
+ * bounded map in memory (answers at once: a promise per read would cost each
+ * request a trip through the event loop).
+ */
+type Reply<A> = A | Promise<A>
 interface Store {
   readonly kind: "redis" | "memory"
-  readonly mget: (keys: ReadonlyArray<string>) => Promise<Array<string | null>>
-  readonly set: (key: string, value: string, ttlMs: number) => Promise<unknown>
+  readonly mget: (keys: ReadonlyArray<string>) => Reply<Array<string | null>>
+  readonly set: (key: string, value: string, ttlMs: number) => Reply<unknown>
   /** For each key: set `tokens[i]` unless it exists; answers the token in force. */
-  readonly initTags: (keys: ReadonlyArray<string>, tokens: ReadonlyArray<string>) => Promise<Array<string | null>>
-  readonly replaceTags: (keys: ReadonlyArray<string>, tokens: ReadonlyArray<string>) => Promise<unknown>
-  readonly acquire: (key: string, token: string, ttlMs: number) => Promise<boolean>
-  readonly release: (key: string, token: string) => Promise<unknown>
-  readonly info: () => Promise<{ readonly usedMemoryBytes: number; readonly keys: number } | null>
+  readonly initTags: (keys: ReadonlyArray<string>, tokens: ReadonlyArray<string>) => Reply<Array<string | null>>
+  readonly replaceTags: (keys: ReadonlyArray<string>, tokens: ReadonlyArray<string>) => Reply<unknown>
+  readonly acquire: (key: string, token: string, ttlMs: number) => Reply<boolean>
+  readonly release: (key: string, token: string) => Reply<unknown>
+  readonly info: () => Reply<{ readonly usedMemoryBytes: number; readonly keys: number } | null>
 }
 
 const RELEASE_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -163,25 +168,25 @@ const memoryStore = (capacity: number): Store => {
   }
   return {
     kind: "memory",
-    mget: async (keys) => keys.map(read),
-    set: async (key, value, ttlMs) => write(key, value, ttlMs),
-    initTags: async (keys, tokens) =>
+    mget: (keys) => keys.map(read),
+    set: (key, value, ttlMs) => write(key, value, ttlMs),
+    initTags: (keys, tokens) =>
       keys.map((key, i) => {
         const current = read(key)
         if (current !== null) return current
         write(key, tokens[i]!, TAG_TTL_MS)
         return tokens[i]!
       }),
-    replaceTags: async (keys, tokens) => keys.forEach((key, i) => write(key, tokens[i]!, TAG_TTL_MS)),
-    acquire: async (key, token, ttlMs) => {
+    replaceTags: (keys, tokens) => keys.forEach((key, i) => write(key, tokens[i]!, TAG_TTL_MS)),
+    acquire: (key, token, ttlMs) => {
       if (read(key) !== null) return false
       write(key, token, ttlMs)
       return true
     },
-    release: async (key, token) => {
+    release: (key, token) => {
       if (read(key) === token) entries.delete(key)
     },
-    info: async () => null
+    info: () => null
   }
 }
 
@@ -189,12 +194,27 @@ class CacheUnavailable extends Data.TaggedError("CacheUnavailable")<{ readonly m
 
 const emptyStats = (): EntityStats => ({ hits: 0, misses: 0, negativeHits: 0, errors: 0, lookups: 0, fills: 0, leaseWaits: 0 })
 
-/** The envelope of an entry: its tags' tokens when its lookup started, and the encoded value (`null`: not found). */
-const envelopes = new WeakMap<Schema.Top, Schema.Codec<{ readonly t: ReadonlyArray<string>; readonly v: unknown }, string>>()
+interface Envelope {
+  readonly t: ReadonlyArray<string>
+  readonly v: unknown
+}
+
+/**
+ * The envelope of an entry, its tags' tokens when its lookup started and the
+ * encoded value (`null`: not found), with its codec built once per schema.
+ * Synchronous: the Effect-returning decoders run every field through the
+ * fiber's loop, and a hit then spent its operation budget and waited a turn
+ * of the event loop (a third of the cached route's throughput).
+ */
+const envelopes = new WeakMap<Schema.Top, {
+  readonly decode: (raw: string) => Option.Option<Envelope>
+  readonly encode: (envelope: Envelope) => string
+}>()
 const envelopeOf = (schema: Schema.Codec<any, any>) => {
   let codec = envelopes.get(schema)
   if (codec === undefined) {
-    codec = Schema.fromJsonString(Schema.toCodecJson(Schema.Struct({ t: Schema.Array(Schema.String), v: Schema.NullOr(schema) })))
+    const json = Schema.fromJsonString(Schema.toCodecJson(Schema.Struct({ t: Schema.Array(Schema.String), v: Schema.NullOr(schema) })))
+    codec = { decode: Schema.decodeUnknownOption(json), encode: Schema.encodeSync(json) }
     envelopes.set(schema, codec)
   }
   return codec
@@ -234,17 +254,16 @@ export const make = Effect.gen(function*() {
   const circuitOpen = Effect.fail(new CacheUnavailable({ message: "circuit open" }))
 
   /** One store command: bounded in time, counted by the breaker; fails fast while the breaker is open. */
-  const command = <A>(run: () => Promise<A>): Effect.Effect<A, CacheUnavailable> =>
+  const command = <A>(run: () => Reply<A>): Effect.Effect<A, CacheUnavailable> =>
     Effect.suspend(() => {
+      // The memory store answers at once and cannot fail.
+      if (store.kind === "memory") return Effect.sync(run as () => A)
       if (failures >= BREAKER_THRESHOLD && Date.now() < openUntil) return circuitOpen
       return Effect.tryPromise({
-        try: run,
+        try: run as () => Promise<A>,
         catch: (cause) => new CacheUnavailable({ message: cause instanceof Error ? cause.message : String(cause) })
       }).pipe(
-        // The memory store answers in a microtask; only Redis can hang.
-        store.kind === "memory"
-          ? identity
-          : Effect.timeoutOrElse({ duration: timeout, orElse: () => Effect.fail(new CacheUnavailable({ message: "timed out" })) }),
+        Effect.timeoutOrElse({ duration: timeout, orElse: () => Effect.fail(new CacheUnavailable({ message: "timed out" })) }),
         Effect.tapError((error) =>
           Effect.suspend(() => {
             failures++
@@ -302,21 +321,17 @@ export const make = Effect.gen(function*() {
     const key = `${prefix}:v${o.version ?? 1}:${o.entity}:${o.key}`
     const keys = [key, ...tags.map(tagKey)]
     const envelope = envelopeOf(o.schema)
-    const decode = Schema.decodeUnknownEffect(envelope)
-    const encode = Schema.encodeEffect(envelope)
 
     /** The entry's value if it is there and every tag token still matches `tokens`. */
-    const valid = (raw: string | null, tokens: ReadonlyArray<string | null>) =>
-      raw === null
-        ? Effect.succeedNone
-        : decode(raw).pipe(
-          Effect.map((entry) =>
-            entry.t.length === tokens.length && entry.t.every((token, i) => token === tokens[i])
-              ? Option.some(Option.fromNullishOr(entry.v) as Option.Option<S["Type"]>)
-              : Option.none()
-          ),
-          Effect.orElseSucceed(() => Option.none())
-        )
+    const valid = (raw: string | null, tokens: ReadonlyArray<string | null>): Option.Option<Option.Option<S["Type"]>> => {
+      if (raw === null) return Option.none()
+      const entry = envelope.decode(raw)
+      if (Option.isNone(entry)) return Option.none()
+      const { t, v } = entry.value
+      return t.length === tokens.length && t.every((token, i) => token === tokens[i])
+        ? Option.some(Option.fromNullishOr(v as S["Type"] | null))
+        : Option.none()
+    }
 
     const fill = (tokens: ReadonlyArray<string | null>) =>
       Effect.gen(function*() {
@@ -334,7 +349,7 @@ export const make = Effect.gen(function*() {
           while (Date.now() < deadline) {
             yield* Effect.sleep(LEASE_POLL_MS)
             const [raw] = yield* command(() => store.mget([key]))
-            const found = yield* valid(raw ?? null, known)
+            const found = valid(raw ?? null, known)
             if (Option.isSome(found)) {
               count(stats, "leaseWaits")
               return found.value
@@ -343,7 +358,7 @@ export const make = Effect.gen(function*() {
           return yield* direct
         }
         const value = yield* Effect.ensuring(direct, Effect.ignore(command(() => store.release(lease, holder))))
-        const raw = yield* encode({ t: known as Array<string>, v: Option.getOrNull(value) }).pipe(Effect.orDie)
+        const raw = envelope.encode({ t: known as Array<string>, v: Option.getOrNull(value) })
         const ttl = Option.isSome(value) ? Duration.toMillis(Duration.fromInputUnsafe(o.ttl)) : NEGATIVE_TTL_MS
         yield* command(() => store.set(key, raw, jittered(ttl))).pipe(
           Effect.tap(() => Effect.sync(() => count(stats, "fills"))),
@@ -379,15 +394,15 @@ export const make = Effect.gen(function*() {
     return command(() => store.mget(keys)).pipe(
       Effect.matchEffect({
         onFailure: () => Effect.andThen(Effect.sync(() => count(stats, "errors")), direct),
-        onSuccess: ([raw, ...tokens]) =>
-          Effect.flatMap(valid(raw ?? null, tokens), (found) => {
-            if (Option.isSome(found)) {
-              count(stats, Option.isSome(found.value) ? "hits" : "negativeHits")
-              return Effect.succeed(found.value)
-            }
-            count(stats, "misses")
-            return singleFlight(tokens)
-          })
+        onSuccess: ([raw, ...tokens]) => {
+          const found = valid(raw ?? null, tokens)
+          if (Option.isSome(found)) {
+            count(stats, Option.isSome(found.value) ? "hits" : "negativeHits")
+            return Effect.succeed(found.value)
+          }
+          count(stats, "misses")
+          return singleFlight(tokens)
+        }
       })
     )
   }
