@@ -3,11 +3,15 @@
  * marketplace (`seed/Seed.ts`) to `DATABASE_URL` or the embedded database,
  * after migrating it. Every seeded user signs in with `SEED_PASSWORD`, as
  * `provider.00001@seed.maplehustle.test`, `client.00001@…`. An already seeded
- * database is left alone unless `--reset` empties the marketplace first.
+ * database is left alone unless `--reset` empties the marketplace first. The
+ * rows are written behind the services' back, so every cached read in the
+ * Redis of `REDIS_URL` is dropped afterwards (tag `all`).
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Console, Effect, Layer } from "effect"
 import { parseArgs } from "node:util"
+import * as Cache from "./infra/Cache.ts"
+import { Redis } from "./infra/Redis.ts"
 import { SqlLive } from "./infra/Sql.ts"
 import * as Seed from "./seed/Seed.ts"
 import { Passwords } from "./users/Passwords.ts"
@@ -45,6 +49,7 @@ const program = Effect.gen(function*() {
       `${dataset.slots.length} slots, ${dataset.bookings.length} bookings, ${dataset.reviews.length} reviews, ` +
       `${dataset.items.length} items in ${((Date.now() - started) / 1000).toFixed(1)} s; password ${Seed.SEED_PASSWORD}`
   )
+  yield* Cache.Cache.use((cache) => cache.invalidate(["all"]))
 })
 
-NodeRuntime.runMain(program.pipe(Effect.provide(Layer.mergeAll(SqlLive, Passwords.layer))))
+NodeRuntime.runMain(program.pipe(Effect.provide(Layer.mergeAll(SqlLive, Passwords.layer, Cache.layer.pipe(Layer.provide(Redis.layer))))))
