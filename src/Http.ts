@@ -16,7 +16,7 @@ import { Files } from "./files/Files.ts"
 import { FilesHttp } from "./files/Http.ts"
 import { Health } from "./health/Health.ts"
 import { SystemHttp } from "./health/Http.ts"
-import { HttpEdgeLive } from "./infra/HttpEdge.ts"
+import { HttpEdgeLive, RouteTemplate } from "./infra/HttpEdge.ts"
 import { Idempotency } from "./infra/Idempotency.ts"
 import { ItemsHttp } from "./items/Http.ts"
 import { Items } from "./items/Items.ts"
@@ -29,6 +29,7 @@ import { Messages } from "./messages/Messages.ts"
 import { NotificationsHttp } from "./notifications/Http.ts"
 import { Notifications } from "./notifications/Notifications.ts"
 import { OpsHttp } from "./ops/Http.ts"
+import { MetricsRoute } from "./ops/MetricsHttp.ts"
 import { OrdersHttp } from "./orders/Http.ts"
 import { OverviewsHttp } from "./overviews/Http.ts"
 import { Overviews } from "./overviews/Overviews.ts"
@@ -54,9 +55,11 @@ import { UsersRepo } from "./users/UsersRepo.ts"
 const Routes = Layer.mergeAll(
   HttpApiBuilder.layer(Api, { openapiPath: "/openapi.json" }).pipe(
     Layer.provide([SystemHttp, AuthHttp, UsersHttp, ProvincesHttp, ServicesHttp, AvailabilityHttp, ItemsHttp, SearchHttp, BookingsHttp, OrdersHttp, PaymentsHttp, MessagesHttp, ReviewsHttp, NotificationsHttp, FilesHttp, OverviewsHttp, OpsHttp]),
-    Layer.provide(AuthenticationLive)
+    Layer.provide(AuthenticationLive),
+    Layer.provide(RouteTemplate)
   ),
   HttpApiSwagger.layer(Api, { path: "/docs" }),
+  MetricsRoute,
   HttpEdgeLive
 )
 

@@ -29,6 +29,7 @@
  */
 import { Context, Data, Deferred, Duration, Effect, Exit, Layer, Option, Schedule, Schema } from "effect"
 import { createHash, randomUUID } from "node:crypto"
+import * as Metrics from "./Metrics.ts"
 import { Redis } from "./Redis.ts"
 import * as Settings from "./Settings.ts"
 
@@ -240,9 +241,14 @@ export const make = Effect.gen(function*() {
     }
     return stats
   }
-  const count = (stats: EntityStats, field: keyof EntityStats) => {
+  const context = yield* Effect.context<never>()
+  const reads = Metrics.attributed(Metrics.cacheRequests)
+  const results: Partial<Record<keyof EntityStats, string>> = { hits: "hit", negativeHits: "negative_hit", misses: "miss", errors: "error" }
+  const count = (stats: EntityStats, field: keyof EntityStats, entity: string) => {
     stats[field]++
     totals[field]++
+    const result = results[field]
+    if (result !== undefined) reads(`${entity} ${result}`, () => ({ entity, result })).updateUnsafe(1, context)
   }
 
   let failures = 0
@@ -312,7 +318,7 @@ export const make = Effect.gen(function*() {
   const get = <S extends Schema.Codec<any, any>, E, R>(o: Lookup<S, E, R>): Effect.Effect<Option.Option<S["Type"]>, E, R> => {
     const stats = statsOf(o.entity)
     const direct = Effect.suspend(() => {
-      count(stats, "lookups")
+      count(stats, "lookups", o.entity)
       return o.lookup
     })
     if (!enabled) return direct
@@ -351,7 +357,7 @@ export const make = Effect.gen(function*() {
             const [raw] = yield* command(() => store.mget([key]))
             const found = valid(raw ?? null, known)
             if (Option.isSome(found)) {
-              count(stats, "leaseWaits")
+              count(stats, "leaseWaits", o.entity)
               return found.value
             }
           }
@@ -361,14 +367,14 @@ export const make = Effect.gen(function*() {
         const raw = envelope.encode({ t: known as Array<string>, v: Option.getOrNull(value) })
         const ttl = Option.isSome(value) ? Duration.toMillis(Duration.fromInputUnsafe(o.ttl)) : NEGATIVE_TTL_MS
         yield* command(() => store.set(key, raw, jittered(ttl))).pipe(
-          Effect.tap(() => Effect.sync(() => count(stats, "fills"))),
-          Effect.catch(() => Effect.sync(() => count(stats, "errors")))
+          Effect.tap(() => Effect.sync(() => count(stats, "fills", o.entity))),
+          Effect.catch(() => Effect.sync(() => count(stats, "errors", o.entity)))
         )
         return value
       }).pipe(
         // The store failed before the lookup ran: read the database, cache nothing.
         Effect.catchTag("CacheUnavailable", () =>
-          Effect.andThen(Effect.sync(() => count(stats, "errors")), direct))
+          Effect.andThen(Effect.sync(() => count(stats, "errors", o.entity)), direct))
       )
 
     /** Runs `fill` once per key in this process; concurrent misses wait for its exit. */
@@ -393,14 +399,14 @@ export const make = Effect.gen(function*() {
 
     return command(() => store.mget(keys)).pipe(
       Effect.matchEffect({
-        onFailure: () => Effect.andThen(Effect.sync(() => count(stats, "errors")), direct),
+        onFailure: () => Effect.andThen(Effect.sync(() => count(stats, "errors", o.entity)), direct),
         onSuccess: ([raw, ...tokens]) => {
           const found = valid(raw ?? null, tokens)
           if (Option.isSome(found)) {
-            count(stats, Option.isSome(found.value) ? "hits" : "negativeHits")
+            count(stats, Option.isSome(found.value) ? "hits" : "negativeHits", o.entity)
             return Effect.succeed(found.value)
           }
-          count(stats, "misses")
+          count(stats, "misses", o.entity)
           return singleFlight(tokens)
         }
       })

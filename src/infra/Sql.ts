@@ -7,13 +7,14 @@ import * as NodeServices from "@effect/platform-node/NodeServices"
 import type * as PgClientModule from "@effect/sql-pg/PgClient"
 import { PgClient } from "@effect/sql-pg/PgClient"
 import * as PgMigrator from "@effect/sql-pg/PgMigrator"
-import { Config, Context, Duration, Effect, Layer, Option, Redacted, Schedule, String as Str, Tracer } from "effect"
+import { Config, Context, Duration, Effect, Layer, Metric, Option, Redacted, Schedule, String as Str, Tracer } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
 import type * as Statement from "effect/sql/Statement"
 import { isSqlError, type SqlError } from "effect/sql/SqlError"
 import * as Fs from "node:fs/promises"
 import * as Path from "node:path"
 import { migrations } from "../../migrations/index.ts"
+import * as Metrics from "./Metrics.ts"
 import * as PgPoolClient from "./PgPoolClient.ts"
 import * as Settings from "./Settings.ts"
 
@@ -57,6 +58,17 @@ export class SlowQueries extends Context.Service<SlowQueries, {
 
 const SLOW_QUERIES_KEPT = 50
 
+/** The statement's first keyword (`SELECT`, `INSERT`, `WITH`, `BEGIN`…): a bounded metric attribute. */
+const operationOf = (sql: string) => {
+  const match = /^\s*([A-Za-z]+)/.exec(sql)
+  return match === null ? "OTHER" : match[1]!.toUpperCase()
+}
+const durationOf = Metrics.attributed(Metrics.dbOperationDuration)
+const byOperation = (sql: string) => {
+  const operation = operationOf(sql)
+  return durationOf(operation, () => ({ "db.operation.name": operation }))
+}
+
 /**
  * Watches every statement's duration: a slow one is logged once with its
  * SQL, duration, rows and trace id, marked on the current span, counted,
@@ -66,10 +78,16 @@ const slowQueryWatch = (thresholdMs: number) => {
   const recent: Array<SlowQuery> = []
   let total = 0
   const observe: PgPoolClient.StatementObserver = (sql, durationMs, rows) =>
-    durationMs < thresholdMs ? Effect.void : Effect.gen(function*() {
+    Effect.andThen(
+      Metric.update(byOperation(sql), durationMs / 1000),
+      durationMs < thresholdMs ? Effect.void : slowQuery(sql, durationMs, rows)
+    )
+  const slowQuery = (sql: string, durationMs: number, rows: number) =>
+    Effect.gen(function*() {
       const span = Option.getOrUndefined(yield* Effect.serviceOption(Tracer.ParentSpan))
       const entry: SlowQuery = { sql, durationMs: Math.round(durationMs * 10) / 10, rows, at: new Date(), traceId: span?.traceId ?? null }
       total++
+      yield* Metric.update(Metrics.dbSlowQueries, 1)
       recent.push(entry)
       if (recent.length > SLOW_QUERIES_KEPT) recent.shift()
       if (span?._tag === "Span") span.attribute("db.slow_query_ms", entry.durationMs)

@@ -5,6 +5,7 @@ import { SqlClient } from "effect/sql/SqlClient"
 import { Ping } from "../../src/domain/Job.ts"
 import * as Cron from "../../src/infra/Cron.ts"
 import { JobQueue } from "../../src/infra/JobQueue.ts"
+import { insertService } from "../utils/fixtures.ts"
 import { send, userWithToken } from "../utils/Http.ts"
 import { TestDatabase } from "../utils/TestDatabase.ts"
 import { TestApp, TestRedis } from "../utils/TestInfra.ts"
@@ -125,6 +126,30 @@ describe("ops", () => {
           assert.isAtLeast(stats.body.queue.email.oldest_pending_age_s, 29)
           assert.isAbove(stats.body.cache.redis.used_memory_bytes, 0)
         }).pipe(Effect.scoped))
+
+      it.effect("GET /metrics is Prometheus text with the HTTP, database, pool and cache metrics, by route template", () =>
+        Effect.gen(function*() {
+          const provider = yield* userWithToken("provider")
+          const serviceId = yield* insertService(provider.id)
+          yield* send(get(`/services/${serviceId}`))
+          yield* send(get(`/services/${serviceId}`))
+          yield* send(get(`/services/${crypto.randomUUID()}`))
+          const scrape = yield* send(get("/metrics"))
+          assert.strictEqual(scrape.status, 200)
+          assert.match(scrape.headers["content-type"] ?? "", /^text\/plain; version=0\.0\.4/)
+          const samples = scrape.text.split("\n").filter((line) => line !== "" && !line.startsWith("#"))
+          const sample = /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="(\\.|[^"\\])*",?)*\})? -?[0-9.eE+-]+|NaN|[+-]Inf$/
+          assert.deepStrictEqual(samples.filter((line) => !sample.test(line)), [], "every sample line parses")
+          const has = (pattern: RegExp) => assert.isTrue(samples.some((line) => pattern.test(line)), `no sample matches ${pattern}`)
+          has(/^http_server_request_duration_bucket\{.*http_route="\/services\/:id".*http_response_status_code="200"/)
+          has(/^http_server_request_duration_count\{.*http_route="\/services\/:id".*http_response_status_code="404"/)
+          has(/^db_client_operation_duration_count\{db_operation_name="SELECT"\}/)
+          has(/^db_client_connection_count\{state="idle"\}/)
+          has(/^db_client_connection_max /)
+          has(/^cache_requests\{.*entity="service".*result="hit"/)
+          has(/^cache_requests\{.*entity="service".*result="miss"/)
+          assert.isFalse(samples.some((line) => line.includes(serviceId)), "no ids in labels")
+        }))
     }
   )
 })
