@@ -18,7 +18,7 @@
 import * as PgClient from "@effect/sql-pg/PgClient"
 import * as PgPool from "@effect/sql-pg/PgPool"
 import type * as PgConnection from "@effect/sql-pg/PgConnection"
-import { Duration, Effect, Exit, type Scope, Stream } from "effect"
+import { Cause, Duration, Effect, Exit, type Scope, Stream } from "effect"
 import * as Reactivity from "effect/reactivity/Reactivity"
 import * as SqlClient from "effect/sql/SqlClient"
 import * as Statement from "effect/sql/Statement"
@@ -46,11 +46,11 @@ export interface PoolCounters {
 export interface InstrumentedPoolConfig extends PgClient.PgPoolConfig {
   readonly acquireTimeout: Duration.Input
   readonly maxWaiting: number
-  /** Called after every statement with its SQL text (parameterised: never values), duration and rows. */
+  /** Called after every statement with its SQL text (parameterised: never values), duration, rows and failure. */
   readonly onStatement?: StatementObserver | undefined
 }
 
-export type StatementObserver = (sql: string, durationMs: number, rows: number) => Effect.Effect<void>
+export type StatementObserver = (sql: string, durationMs: number, rows: number, failure: unknown) => Effect.Effect<void>
 
 export interface InstrumentedPgClient {
   readonly client: PgClient.PgClient
@@ -220,7 +220,10 @@ const timed = <A, E>(observe: StatementObserver | undefined, sql: string, statem
   observe === undefined ? statement : Effect.suspend(() => {
     const started = performance.now()
     // Failures too: a statement cancelled by `statement_timeout` is the slowest of all.
-    return Effect.onExit(statement, (exit) => observe(sql, performance.now() - started, Exit.isSuccess(exit) ? rows(exit.value) : 0))
+    return Effect.onExit(statement, (exit) =>
+      Exit.isSuccess(exit)
+        ? observe(sql, performance.now() - started, rows(exit.value), undefined)
+        : observe(sql, performance.now() - started, 0, Cause.squash(exit.cause)))
   })
 
 class ConnectionImpl implements Connection.Connection {

@@ -9,7 +9,7 @@ import { PgClient } from "@effect/sql-pg/PgClient"
 import * as PgMigrator from "@effect/sql-pg/PgMigrator"
 import { Config, Context, Duration, Effect, Layer, Metric, Option, Redacted, Schedule, String as Str, Tracer } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
-import type * as Statement from "effect/sql/Statement"
+import * as Statement from "effect/sql/Statement"
 import { isSqlError, type SqlError } from "effect/sql/SqlError"
 import * as Fs from "node:fs/promises"
 import * as Path from "node:path"
@@ -63,6 +63,31 @@ const operationOf = (sql: string) => {
   const match = /^\s*([A-Za-z]+)/.exec(sql)
   return match === null ? "OTHER" : match[1]!.toUpperCase()
 }
+/** The first table the statement names (after FROM, INTO or UPDATE), if any. */
+const collectionOf = (sql: string) => /\b(?:FROM|INTO|UPDATE)\s+([A-Za-z_][A-Za-z0-9_.]*)(?!\s*\()/i.exec(sql)?.[1]
+
+/**
+ * The OpenTelemetry database attributes on the statement's own span (the SQL
+ * client makes it the current span: `SpanPropagationEnabled`): operation,
+ * collection, summary, rows returned, and the SQLSTATE of a failure.
+ */
+const annotate = (sql: string, rows: number, failure: unknown) =>
+  Effect.map(Effect.serviceOption(Tracer.ParentSpan), (parent) => {
+    const span = Option.getOrUndefined(parent)
+    if (span?._tag !== "Span" || !span.sampled) return
+    const operation = operationOf(sql)
+    const collection = collectionOf(sql)
+    span.attribute("db.operation.name", operation)
+    if (collection !== undefined) span.attribute("db.collection.name", collection)
+    span.attribute("db.query.summary", collection === undefined ? operation : `${operation} ${collection}`)
+    span.attribute("db.response.returned_rows", rows)
+    if (failure !== undefined) {
+      const code = isSqlError(failure) ? violation(failure).code : undefined
+      span.attribute("error.type", code ?? "unknown")
+      if (code !== undefined) span.attribute("db.response.status_code", code)
+    }
+  })
+
 const durationOf = Metrics.attributed(Metrics.dbOperationDuration)
 const byOperation = (sql: string) => {
   const operation = operationOf(sql)
@@ -77,9 +102,9 @@ const byOperation = (sql: string) => {
 const slowQueryWatch = (thresholdMs: number) => {
   const recent: Array<SlowQuery> = []
   let total = 0
-  const observe: PgPoolClient.StatementObserver = (sql, durationMs, rows) =>
+  const observe: PgPoolClient.StatementObserver = (sql, durationMs, rows, failure) =>
     Effect.andThen(
-      Metric.update(byOperation(sql), durationMs / 1000),
+      Effect.andThen(annotate(sql, rows, failure), Metric.update(byOperation(sql), durationMs / 1000)),
       durationMs < thresholdMs ? Effect.void : slowQuery(sql, durationMs, rows)
     )
   const slowQuery = (sql: string, durationMs: number, rows: number) =>
@@ -212,6 +237,8 @@ export const PgLive = Layer.effectContext(Effect.gen(function*() {
     Context.add(SqlClient, client),
     Context.add(PoolStats, { snapshot: Effect.sync(counters) }),
     Context.add(SlowQueries, slow.service),
+    // Statements run under their own span, so the watch above annotates it and it carries the pool wait.
+    Context.add(Statement.SpanPropagationEnabled, true),
     Context.add(DatabaseBackend, {
       kind: Option.isSome(url) ? "postgres" : "pglite",
       description: target.description,
