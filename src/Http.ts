@@ -17,6 +17,7 @@ import { FilesHttp } from "./files/Http.ts"
 import { Health } from "./health/Health.ts"
 import { SystemHttp } from "./health/Http.ts"
 import { HttpEdgeLive, RouteTemplate } from "./infra/HttpEdge.ts"
+import { spanNames } from "./infra/RouteNames.ts"
 import { Idempotency } from "./infra/Idempotency.ts"
 import { ItemsHttp } from "./items/Http.ts"
 import { Items } from "./items/Items.ts"
@@ -64,7 +65,7 @@ const Routes = Layer.mergeAll(
 )
 
 // No access log: it costs more than half the throughput (STYLE §4.7); the edge logs each 500 once.
-export const HttpApp = HttpRouter.serve(Routes, { disableLogger: true })
+export const HttpApp = HttpRouter.serve(Routes, { disableLogger: true }).pipe(Layer.provide(spanNames(Api)))
 
 export const DomainLive = Layer.mergeAll(
   Health.layer,

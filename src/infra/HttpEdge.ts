@@ -210,6 +210,7 @@ const edge = (showStatements: boolean) => HttpRouter.middleware((app) =>
     if (span !== undefined) {
       span.attribute("http.request_id", requestId)
       span.attribute("db.statements", scope.statements)
+      if (scope.userId !== undefined) span.attribute("user.id", scope.userId)
     }
     const traceparent = span !== undefined
       ? `00-${span.traceId}-${span.spanId}-${span.sampled ? "01" : "00"}`

@@ -20,13 +20,15 @@ export interface RequestScope {
   statements: number
   /** The template of the route that served it (`/services/:id`), once routed. */
   route: string | undefined
+  /** The authenticated caller, once known (never the email). */
+  userId: string | undefined
   /** Bumped by every statement that empties the cache, so a read that raced a write is not kept. */
   generation: number
   /** Successful lookups' values by lookup key. */
   readonly cache: Map<string, unknown>
 }
 
-export const make = (): RequestScope => ({ statements: 0, route: undefined, generation: 0, cache: new Map() })
+export const make = (): RequestScope => ({ statements: 0, route: undefined, userId: undefined, generation: 0, cache: new Map() })
 
 export const CurrentRequestScope = Context.Reference<RequestScope | undefined>(
   "maplehustle/infra/RequestScope/CurrentRequestScope",

@@ -8,6 +8,7 @@ import { HttpServerRequest } from "effect/http"
 import { Unauthorized } from "../domain/Errors.ts"
 import { AccessTokens } from "./AccessTokens.ts"
 import { Authentication, CurrentUser, OptionalAuthentication, Viewer } from "./Authentication.ts"
+import * as RequestScope from "../infra/RequestScope.ts"
 import { UsersRepo } from "./UsersRepo.ts"
 
 const unauthorized = new Unauthorized({ message: "Missing, invalid or expired access token" })
@@ -22,6 +23,8 @@ const callerOf = Effect.gen(function*() {
     const state = yield* users.findAuthState(claims.id)
     if (Option.isNone(state) || !state.value.active) return yield* unauthorized
     yield* Effect.annotateCurrentSpan("user.id", claims.id)
+    const scope = yield* RequestScope.CurrentRequestScope
+    if (scope !== undefined) scope.userId = claims.id
     return { id: claims.id, role: state.value.role }
   })
 })
