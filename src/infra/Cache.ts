@@ -38,8 +38,7 @@ const NEGATIVE_TTL_MS = 30_000
 /** Tag tokens outlive every entry (the longest TTL is 24 h + 10 %); an expired token only causes misses. */
 const TAG_TTL_MS = 30 * 24 * 3_600_000
 const LEASE_MS = 2_000
-/** How long, and how often, an instance without the lease polls for the value another one is filling. */
-const LEASE_WAIT_MS = 250
+/** How often an instance without the lease polls for the value another one is filling (`CACHE_LEASE_WAIT_MS`: how long). */
 const LEASE_POLL_MS = 10
 const BREAKER_THRESHOLD = 3
 const BREAKER_OPEN_MS = 1_000
@@ -227,6 +226,7 @@ export const make = Effect.gen(function*() {
   const redis = yield* Redis
   const enabled = yield* Settings.flag("CACHE_ENABLED", true)
   const timeout = yield* Settings.millis("CACHE_TIMEOUT_MS", 50)
+  const leaseWait = Duration.toMillis(yield* Settings.millis("CACHE_LEASE_WAIT_MS", 250))
   const capacity = yield* Settings.int("CACHE_MEMORY_MAX_ENTRIES", { default: 10_000, min: 1 })
   const prefix = yield* Settings.redisKeyPrefix
   const store = Option.match(redis.client, { onNone: () => memoryStore(capacity), onSome: redisStore })
@@ -351,7 +351,7 @@ export const make = Effect.gen(function*() {
         const lease = `${prefix}:lease:${key}`
         const holder = randomUUID()
         if (!(yield* command(() => store.acquire(lease, holder, LEASE_MS)))) {
-          const deadline = Date.now() + LEASE_WAIT_MS
+          const deadline = Date.now() + leaseWait
           while (Date.now() < deadline) {
             yield* Effect.sleep(LEASE_POLL_MS)
             const [raw] = yield* command(() => store.mget([key]))

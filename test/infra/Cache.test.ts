@@ -16,9 +16,9 @@ import { TestRedis, testRedisUrl } from "../utils/TestInfra.ts"
 const Item = Schema.Struct({ id: Schema.String, name: Schema.String, at: Schema.Date })
 
 /** A `Cache` on `redisUrl` (the test Redis by default) under `prefix`: instances with one prefix share entries. */
-const cacheOn = (prefix: string, redisUrl?: string) =>
+const cacheOn = (prefix: string, redisUrl?: string, settings: Record<string, string> = {}) =>
   Layer.fresh(Cache.layer).pipe(
-    Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({ REDIS_KEY_PREFIX: prefix, CACHE_TIMEOUT_MS: "50" }))),
+    Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({ REDIS_KEY_PREFIX: prefix, CACHE_TIMEOUT_MS: "50", ...settings }))),
     Layer.provideMerge(TestRedis(redisUrl))
   )
 
@@ -131,7 +131,9 @@ describe("Cache", () => {
   it.live("a stampede: 200 concurrent misses of one cold key over four instances run the lookup once", () =>
     Effect.gen(function*() {
       const prefix = newPrefix()
-      const instances = yield* Effect.forEach([1, 2, 3, 4], () => build(cacheOn(prefix)))
+      // Generous bounds: on a loaded machine a slow command or a late fill would (rightly) send a reader to the database.
+      const instances = yield* Effect.forEach([1, 2, 3, 4], () =>
+        build(cacheOn(prefix, undefined, { CACHE_TIMEOUT_MS: "2000", CACHE_LEASE_WAIT_MS: "5000" })))
       const source = counted(Option.some(item("Scarf")), "60 millis")
       const results = yield* Effect.forEach(
         Array.from({ length: 200 }, (_, i) => instances[i % 4]!),
@@ -168,9 +170,10 @@ describe("Cache", () => {
             return Duration.toMillis(elapsed)
           }))
         assert.strictEqual(source.runs(), 51, "every read went to the database")
-        assert.isBelow(Math.max(...timings), 100, "no read waited on the dead Redis beyond the command timeout")
+        // Bounds with room for a loaded machine: the command timeout is 50 ms, the lookup answers at once.
+        assert.isBelow(Math.max(...timings), 250, "no read waited on the dead Redis beyond the command timeout")
         const sorted = [...timings].sort((x, y) => x - y)
-        assert.isBelow(sorted[Math.floor(sorted.length / 2)]!, 5, "with the breaker open a read costs the lookup alone")
+        assert.isBelow(sorted[Math.floor(sorted.length / 2)]!, 20, "with the breaker open a read costs the lookup alone")
         assert.strictEqual((yield* cache.stats).breaker, "open")
 
         server = start()
@@ -204,7 +207,7 @@ describe("Cache", () => {
         server.kill("SIGSTOP")
         const timings = yield* Effect.forEach(Array.from({ length: 20 }), () =>
           Effect.map(Effect.timed(cache.get(entry(lookup))), ([elapsed]) => Duration.toMillis(elapsed)))
-        assert.isBelow(Math.max(...timings), 150, "no read waits beyond the command timeout")
+        assert.isBelow(Math.max(...timings), 300, "no read waits beyond the command timeout")
         assert.strictEqual((yield* cache.stats).breaker, "open")
         // A write commits while Redis hangs: its invalidation cannot land yet, and this instance stops reading the entry.
         name = "Mittens"

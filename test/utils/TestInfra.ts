@@ -27,12 +27,18 @@ export const TestRedis = (url?: string) =>
 
 /**
  * The cache on the test's `Redis` under a key prefix of its own, so test files
- * running at once never see each other's entries; `settings` for cache tests.
+ * running at once never see each other's entries. Its command timeout is
+ * generous: on a loaded machine a 50 ms timeout sends a read to the database
+ * (correct, but it would move the statement counts that tests assert).
  */
 export const TestCache = (settings: Record<string, string> = {}) =>
   Layer.unwrap(Effect.sync(() =>
     Layer.fresh(Cache.layer).pipe(
-      Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({ REDIS_KEY_PREFIX: `test-${crypto.randomUUID()}`, ...settings })))
+      Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({
+        REDIS_KEY_PREFIX: `test-${crypto.randomUUID()}`,
+        CACHE_TIMEOUT_MS: "1000",
+        ...settings
+      })))
     )
   ))
 
