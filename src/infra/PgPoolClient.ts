@@ -13,7 +13,8 @@
  * The client facade (`makeClient`, `ConnectionImpl`, `commit`) follows
  * `@effect/sql-pg/PgClient`'s own `makeImpl`, which is not exported; its
  * connection also counts every statement against the current HTTP request
- * (`RequestScope.recordStatement`).
+ * (`RequestScope.recordStatement`) and reports each statement's duration,
+ * rows and failure to `onStatement` (slow queries, spans, metrics).
  */
 import * as PgClient from "@effect/sql-pg/PgClient"
 import * as PgPool from "@effect/sql-pg/PgPool"

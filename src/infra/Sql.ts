@@ -7,7 +7,7 @@ import * as NodeServices from "@effect/platform-node/NodeServices"
 import type * as PgClientModule from "@effect/sql-pg/PgClient"
 import { PgClient } from "@effect/sql-pg/PgClient"
 import * as PgMigrator from "@effect/sql-pg/PgMigrator"
-import { Config, Context, Duration, Effect, Layer, Metric, Option, Redacted, Schedule, String as Str, Tracer } from "effect"
+import { Config, Context, Duration, Effect, Layer, Option, Redacted, Schedule, String as Str, Tracer } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
 import * as Statement from "effect/sql/Statement"
 import { isSqlError, type SqlError } from "effect/sql/SqlError"
@@ -66,57 +66,46 @@ const operationOf = (sql: string) => {
 /** The first table the statement names (after FROM, INTO or UPDATE), if any. */
 const collectionOf = (sql: string) => /\b(?:FROM|INTO|UPDATE)\s+([A-Za-z_][A-Za-z0-9_.]*)(?!\s*\()/i.exec(sql)?.[1]
 
-/**
- * The OpenTelemetry database attributes on the statement's own span (the SQL
- * client makes it the current span: `SpanPropagationEnabled`): operation,
- * collection, summary, rows returned, and the SQLSTATE of a failure.
- */
-const annotate = (sql: string, rows: number, failure: unknown) =>
-  Effect.map(Effect.serviceOption(Tracer.ParentSpan), (parent) => {
-    const span = Option.getOrUndefined(parent)
-    if (span?._tag !== "Span" || !span.sampled) return
-    const operation = operationOf(sql)
-    const collection = collectionOf(sql)
-    span.attribute("db.operation.name", operation)
-    if (collection !== undefined) span.attribute("db.collection.name", collection)
-    span.attribute("db.query.summary", collection === undefined ? operation : `${operation} ${collection}`)
-    span.attribute("db.response.returned_rows", rows)
-    if (failure !== undefined) {
-      const code = isSqlError(failure) ? violation(failure).code : undefined
-      span.attribute("error.type", code ?? "unknown")
-      if (code !== undefined) span.attribute("db.response.status_code", code)
-    }
-  })
-
 const durationOf = Metrics.attributed(Metrics.dbOperationDuration)
-const byOperation = (sql: string) => {
-  const operation = operationOf(sql)
-  return durationOf(operation, () => ({ "db.operation.name": operation }))
-}
 
 /**
- * Watches every statement's duration: a slow one is logged once with its
- * SQL, duration, rows and trace id, marked on the current span, counted,
- * and kept (the latest `SLOW_QUERIES_KEPT`).
+ * Watches every statement, in one synchronous pass on the statement's own
+ * span (the SQL client makes it the current span: `SpanPropagationEnabled`):
+ * the OpenTelemetry database attributes (operation, collection, summary, rows
+ * returned, the SQLSTATE of a failure) and the duration metric by operation.
+ * A statement over `thresholdMs` is also marked on its span, counted, kept
+ * (the latest `SLOW_QUERIES_KEPT`) and logged once with its SQL, duration,
+ * rows and trace id.
  */
-const slowQueryWatch = (thresholdMs: number) => {
+const statementWatch = (thresholdMs: number) => {
   const recent: Array<SlowQuery> = []
   let total = 0
   const observe: PgPoolClient.StatementObserver = (sql, durationMs, rows, failure) =>
-    Effect.andThen(
-      Effect.andThen(annotate(sql, rows, failure), Metric.update(byOperation(sql), durationMs / 1000)),
-      durationMs < thresholdMs ? Effect.void : slowQuery(sql, durationMs, rows)
-    )
-  const slowQuery = (sql: string, durationMs: number, rows: number) =>
-    Effect.gen(function*() {
-      const span = Option.getOrUndefined(yield* Effect.serviceOption(Tracer.ParentSpan))
-      const entry: SlowQuery = { sql, durationMs: Math.round(durationMs * 10) / 10, rows, at: new Date(), traceId: span?.traceId ?? null }
+    Effect.withFiber((fiber) => {
+      const operation = operationOf(sql)
+      durationOf(operation, () => ({ "db.operation.name": operation })).updateUnsafe(durationMs / 1000, fiber.context)
+      const parent = Context.getOrUndefined(fiber.context, Tracer.ParentSpan)
+      const span = parent?._tag === "Span" && parent.sampled ? parent : undefined
+      if (span !== undefined) {
+        const collection = collectionOf(sql)
+        span.attribute("db.operation.name", operation)
+        if (collection !== undefined) span.attribute("db.collection.name", collection)
+        span.attribute("db.query.summary", collection === undefined ? operation : `${operation} ${collection}`)
+        span.attribute("db.response.returned_rows", rows)
+        if (failure !== undefined) {
+          const code = isSqlError(failure) ? violation(failure).code : undefined
+          span.attribute("error.type", code ?? "unknown")
+          if (code !== undefined) span.attribute("db.response.status_code", code)
+        }
+      }
+      if (durationMs < thresholdMs) return Effect.void
+      const entry: SlowQuery = { sql, durationMs: Math.round(durationMs * 10) / 10, rows, at: new Date(), traceId: parent?.traceId ?? null }
       total++
-      yield* Metric.update(Metrics.dbSlowQueries, 1)
+      Metrics.dbSlowQueries.updateUnsafe(1, fiber.context)
       recent.push(entry)
       if (recent.length > SLOW_QUERIES_KEPT) recent.shift()
-      if (span?._tag === "Span") span.attribute("db.slow_query_ms", entry.durationMs)
-      yield* Effect.logWarning("slow query", { sql, duration_ms: entry.durationMs, rows, trace_id: entry.traceId })
+      span?.attribute("db.slow_query_ms", entry.durationMs)
+      return Effect.logWarning("slow query", { sql, duration_ms: entry.durationMs, rows, trace_id: entry.traceId })
     })
   return {
     observe,
@@ -222,7 +211,7 @@ export const PgLive = Layer.effectContext(Effect.gen(function*() {
     connectTimeout: pool.connectTimeout,
     startupParameters: { statement_timeout: String(Duration.toMillis(pool.statementTimeout)) }
   }
-  const slow = slowQueryWatch(Duration.toMillis(pool.slowQuery))
+  const slow = statementWatch(Duration.toMillis(pool.slowQuery))
   const { client, counters } = yield* PgPoolClient.make({
     onStatement: slow.observe,
     ...connection,
