@@ -81,6 +81,10 @@ export interface Lookup<S extends Schema.Codec<any, any>, E, R> {
 
 export interface CacheService {
   readonly get: <S extends Schema.Codec<any, any>, E, R>(o: Lookup<S, E, R>) => Effect.Effect<Option.Option<S["Type"]>, E, R>
+  /** `get` for a value that always exists (a page, a list): no "not found" to cache. */
+  readonly value: <S extends Schema.Codec<any, any>, E, R>(
+    o: Omit<Lookup<S, E, R>, "lookup"> & { readonly lookup: Effect.Effect<S["Type"], E, R> }
+  ) => Effect.Effect<S["Type"], E, R>
   /** Makes every entry carrying one of `tags` a miss, everywhere. Call it after the write commits. */
   readonly invalidate: (tags: ReadonlyArray<string>) => Effect.Effect<void>
   readonly stats: Effect.Effect<CacheStats>
@@ -426,7 +430,13 @@ export const make = Effect.gen(function*() {
     } satisfies CacheStats
   })
 
-  return Cache.of({ get, invalidate, stats })
+  return Cache.of({
+    get,
+    // The lookup never answers `None`, so neither does the entry it fills.
+    value: (o) => Effect.map(get({ ...o, lookup: Effect.asSome(o.lookup) }), Option.getOrThrow),
+    invalidate,
+    stats
+  })
 })
 
 export const layer = Layer.effect(Cache, make)

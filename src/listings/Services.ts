@@ -176,10 +176,7 @@ export class Services extends Context.Service<Services>()("maplehustle/listings/
       params: Parameters<typeof paramsKey>[0],
       page: Effect.Effect<typeof ServicePage.Type, E, R>
     ) =>
-      Effect.map(
-        cache.get({ entity, key: paramsKey(params), schema: ServicePage, ttl, tags, lookup: Effect.asSome(page) }),
-        Option.getOrThrow
-      )
+      cache.value({ entity, key: paramsKey(params), schema: ServicePage, ttl, tags, lookup: page })
 
     const available = Effect.fn("Services.available")(function*(query: {
       readonly from: string

@@ -24,15 +24,14 @@ export class Provinces extends Context.Service<Provinces>()("maplehustle/provinc
 
     // Reference data: changes only by migration (then `POST /ops/cache/invalidate` with `provinces`).
     const list = Effect.fn("Provinces.list")(function*() {
-      const all = yield* cache.get({
+      return yield* cache.value({
         entity: "provinces",
         key: "all",
         schema: ProvinceList,
         ttl: "24 hours",
         tags: [Tags.provinces],
-        lookup: Effect.map(repo.list(), (rows) => Option.some(rows.map(view)))
+        lookup: Effect.map(repo.list(), (rows) => rows.map(view))
       })
-      return Option.getOrThrow(all)
     })
 
     const get = Effect.fn("Provinces.get")(function*(code: string) {

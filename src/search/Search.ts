@@ -2,7 +2,7 @@
  * Search that spans features (suggestions, providers). Service and item search
  * live with their features (`listings/Services.ts`, `items/Items.ts`).
  */
-import { Context, Effect, Layer, Option } from "effect"
+import { Context, Effect, Layer } from "effect"
 import { DEFAULT_LIMIT, keysetPage, Page } from "../domain/Page.ts"
 import { Cache, paramsKey } from "../infra/Cache.ts"
 import { Tags } from "../listings/CachedReads.ts"
@@ -42,15 +42,14 @@ export class Search extends Context.Service<Search>()("maplehustle/search/Search
         after,
         limit
       }), publicUserView, (row) => [row.sortKey, row.id])
-      const found = yield* cache.get({
+      return yield* cache.value({
         entity: "search.providers",
         key: paramsKey({ ...query, q: query.q?.trim().toLowerCase(), limit: query.limit ?? DEFAULT_LIMIT }),
         schema: ProviderPage,
         ttl: "15 minutes",
         tags: [Tags.searchProviders],
-        lookup: Effect.asSome(page)
+        lookup: page
       })
-      return Option.getOrThrow(found)
     })
 
     return { suggestions, providers }
