@@ -2,12 +2,10 @@ import { Context, Effect, Layer, Option } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
 import type { Role, UserId } from "../domain/User.ts"
 import * as Resolvers from "../infra/Resolvers.ts"
+import { OVERVIEW_LIMIT } from "../domain/Page.ts"
 import { olderThan, violation } from "../infra/Sql.ts"
 import type { ServiceId } from "../listings/Api.ts"
 import { type BookingId, type BookingStatus, SlotUnavailable } from "./Api.ts"
-
-/** How many of a user's or a service's bookings a composite read (an overview) carries: the latest. */
-export const OVERVIEW_LIMIT = 500
 
 export interface BookingRow {
   readonly id: BookingId

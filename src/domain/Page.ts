@@ -22,6 +22,9 @@ export const Page = <S extends Schema.Top>(item: S) =>
 
 export const DEFAULT_LIMIT = 20
 
+/** How many of a user's or a service's bookings and orders a composite read (an overview) carries: the latest. */
+export const OVERVIEW_LIMIT = 500
+
 export const encodeCursor = (key: ReadonlyArray<string | number>) =>
   Buffer.from(Schema.encodeSync(Schema.fromJsonString(Schema.Array(Schema.Union([Schema.String, Schema.Number]))))(key)).toString("base64url")
 

@@ -1,7 +1,7 @@
 import { Context, Effect, Layer, Option, Schema } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
 import type { UserId } from "../domain/User.ts"
-import { OVERVIEW_LIMIT } from "../bookings/BookingsRepo.ts"
+import { OVERVIEW_LIMIT } from "../domain/Page.ts"
 import * as Resolvers from "../infra/Resolvers.ts"
 import { olderThan } from "../infra/Sql.ts"
 import type { ItemId } from "../items/Api.ts"
