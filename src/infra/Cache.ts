@@ -28,6 +28,7 @@
  *   carrying those tags.
  */
 import { Context, Data, Deferred, Duration, Effect, Exit, Layer, Option, Schedule, Schema } from "effect"
+import type { Redis as IORedis } from "ioredis"
 import { createHash, randomUUID } from "node:crypto"
 import * as Metrics from "./Metrics.ts"
 import { Redis } from "./Redis.ts"
@@ -124,7 +125,7 @@ interface Store {
 const RELEASE_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`
 
-const redisStore = (client: NonNullable<Option.Option.Value<Context.Service.Shape<typeof Redis>["client"]>>): Store => ({
+const redisStore = (client: IORedis): Store => ({
   kind: "redis",
   mget: (keys) => client.mget(...keys),
   set: (key, value, ttlMs) => client.set(key, value, "PX", ttlMs),
