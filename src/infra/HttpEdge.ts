@@ -5,6 +5,8 @@
  * errors (400 naming the fields), unknown routes (404), oversized bodies (413),
  * a database that cannot be reached in time (503), and defects (500, logged
  * once with the request id; the body never carries SQL, stacks or hosts).
+ * It also gives each request its `RequestScope` (statement count, lookup
+ * cache) and records its duration by route template.
  */
 import { ByteSize, Cause, Context, Effect, identity, Layer, Metric, Option, Schema, Tracer } from "effect"
 import { HttpIncomingMessage, HttpRouter, HttpServerRequest, HttpServerResponse, HttpTraceContext } from "effect/http"
