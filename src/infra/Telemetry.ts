@@ -1,22 +1,133 @@
 /**
- * OpenTelemetry export over OTLP/HTTP (JSON), using Effect's own exporters.
- * Off unless `OTEL_EXPORTER_OTLP_ENDPOINT` is set; then traces, metrics and
- * logs go to `<endpoint>/v1/{traces,metrics,logs}`, as the OTel spec defaults.
+ * OpenTelemetry export over OTLP/HTTP (JSON), using Effect's own exporters,
+ * and the service's log lines, which carry the trace and span ids.
+ *
+ * Export is off unless `OTEL_EXPORTER_OTLP_ENDPOINT` is set; then traces,
+ * metrics and logs go to `<endpoint>/v1/{traces,metrics,logs}`, as the OTel
+ * spec defaults. The standard variables are honoured:
+ * - `OTEL_TRACES_SAMPLER` / `OTEL_TRACES_SAMPLER_ARG` (default
+ *   `parentbased_always_on`; `parentbased_traceidratio` with `0.1` keeps a
+ *   tenth of the traces, whole, and follows an incoming `traceparent`'s flag);
+ * - `OTEL_SERVICE_NAME`, `OTEL_BSP_SCHEDULE_DELAY` (span batches, ms),
+ *   `OTEL_METRIC_EXPORT_INTERVAL` and `OTEL_BLRP_SCHEDULE_DELAY` (logs, ms).
  */
-import { Config, Effect, Layer, Option } from "effect"
+import { Config, Context, Effect, Layer, Logger, Option, Schema, Tracer } from "effect"
 import { FetchHttpClient } from "effect/http"
-import { Otlp } from "effect/observability"
+import { OtlpExporter, OtlpLogger, OtlpMetrics, OtlpSerialization, OtlpTracer } from "effect/observability"
 import pkg from "../../package.json" with { type: "json" }
+import * as Settings from "./Settings.ts"
 
-const serviceName = Config.String("OTEL_SERVICE_NAME").pipe(Config.withDefault("maplehustle"))
+/**
+ * A sampling decision for spans that start a trace in this process: `ratio`
+ * of them are kept. `parentBased`: a span continuing a remote trace follows
+ * that trace's sampled flag; otherwise it is decided afresh like a root. A
+ * span whose parent is local always follows its parent, so a trace is kept
+ * or dropped whole (as `traceidratio` decides the same for one trace id).
+ */
+export interface Sampler {
+  readonly parentBased: boolean
+  readonly ratio: number
+}
 
+const samplers = [
+  "always_on",
+  "always_off",
+  "traceidratio",
+  "parentbased_always_on",
+  "parentbased_always_off",
+  "parentbased_traceidratio"
+] as const
+
+export const samplerConfig: Config.Config<Sampler> = Config.all({
+  name: Config.schema(Schema.Literals(samplers), "OTEL_TRACES_SAMPLER").pipe(
+    Config.withDefault("parentbased_always_on" as const)
+  ),
+  arg: Config.schema(
+    Schema.NumberFromString.check(Schema.isBetween({ minimum: 0, maximum: 1 })),
+    "OTEL_TRACES_SAMPLER_ARG"
+  ).pipe(Config.withDefault(1))
+}).pipe(Config.map(({ arg, name }) => ({
+  parentBased: name.startsWith("parentbased_"),
+  ratio: name.endsWith("always_on") ? 1 : name.endsWith("always_off") ? 0 : arg
+})))
+
+/** `tracer`, with the sampler's decision for the spans that start a trace here. */
+export const sampling = (tracer: Tracer.Tracer, sampler: Sampler): Tracer.Tracer =>
+  Tracer.make({
+    span(options) {
+      const parent = options.parent
+      const local = Option.isSome(parent) && parent.value._tag === "Span"
+      const follows = local || (sampler.parentBased && Option.isSome(parent))
+      const sampled = follows ? options.sampled : options.sampled && Math.random() < sampler.ratio
+      return tracer.span(sampled === options.sampled ? options : { ...options, sampled })
+    },
+    ...(tracer.context === undefined ? {} : { context: tracer.context })
+  })
+
+const logFormat = Config.schema(Schema.Literals(["logfmt", "json"]), "LOG_FORMAT").pipe(Config.withDefault("logfmt" as const))
+
+const encodeLine = Schema.encodeSync(Schema.fromJsonString(Schema.Unknown))
+
+/** The ids of the span a log line was written in, if any. */
+const traceIds = (fiber: Logger.Options<unknown>["fiber"]) => {
+  const span = Context.getOption(fiber.context, Tracer.ParentSpan)
+  return Option.isSome(span) ? { trace_id: span.value.traceId, span_id: span.value.spanId } : undefined
+}
+
+/**
+ * One line per log entry on stdout, as logfmt (the default) or JSON
+ * (`LOG_FORMAT=json`, for log shippers), with `trace_id` and `span_id` when
+ * the entry was written inside a span, so a log line leads to its trace.
+ */
+const consoleLogger = Effect.map(logFormat, (format) =>
+  Logger.make((options) => {
+    const ids = traceIds(options.fiber)
+    if (format === "json") {
+      const entry = Logger.formatStructured.log(options)
+      console.log(encodeLine(ids === undefined ? entry : { ...entry, ...ids }))
+    } else {
+      const line = Logger.formatLogFmt.log(options)
+      console.log(ids === undefined ? line : `${line} trace_id=${ids.trace_id} span_id=${ids.span_id}`)
+    }
+  }))
+
+export const LoggingLive = Logger.layer([consoleLogger])
+
+const exportSettings = Config.all({
+  endpoint: Config.String("OTEL_EXPORTER_OTLP_ENDPOINT"),
+  serviceName: Config.String("OTEL_SERVICE_NAME").pipe(Config.withDefault("maplehustle")),
+  sampler: samplerConfig,
+  spanDelay: Settings.millis("OTEL_BSP_SCHEDULE_DELAY", 5000),
+  metricInterval: Settings.millis("OTEL_METRIC_EXPORT_INTERVAL", 60000),
+  logDelay: Settings.millis("OTEL_BLRP_SCHEDULE_DELAY", 1000)
+})
+
+const exporting = (settings: Config.Success<typeof exportSettings>) => {
+  const resource = { serviceName: settings.serviceName, serviceVersion: pkg.version }
+  const url = (signal: string) => `${settings.endpoint.replace(/\/+$/, "")}/v1/${signal}`
+  const tracer = Layer.effect(
+    Tracer.Tracer,
+    Effect.map(
+      OtlpTracer.make({ url: url("traces"), resource, exportInterval: settings.spanDelay }),
+      (otlp) => sampling(otlp, settings.sampler)
+    )
+  )
+  return Layer.mergeAll(
+    tracer,
+    Layer.effectDiscard(OtlpMetrics.make({ url: url("metrics"), resource, exportInterval: settings.metricInterval })),
+    Logger.layer([consoleLogger, OtlpLogger.make({ url: url("logs"), resource, exportInterval: settings.logDelay })])
+  ).pipe(
+    Layer.provideMerge(OtlpExporter.layerFlusher),
+    Layer.provide([OtlpSerialization.layerJson, FetchHttpClient.layer])
+  )
+}
+
+/** Logging always; OTLP export of traces, metrics and logs when an endpoint is set. */
 export const TelemetryLive = Layer.unwrap(Effect.gen(function*() {
   const endpoint = yield* Config.option(Config.String("OTEL_EXPORTER_OTLP_ENDPOINT"))
-  if (Option.isNone(endpoint)) return Layer.empty
-  const name = yield* serviceName
-  yield* Effect.logInfo(`telemetry: exporting OTLP to ${endpoint.value}`)
-  return Otlp.layerJson({
-    baseUrl: endpoint.value,
-    resource: { serviceName: name, serviceVersion: pkg.version }
-  }).pipe(Layer.provide(FetchHttpClient.layer))
+  if (Option.isNone(endpoint)) return LoggingLive
+  const settings = yield* exportSettings
+  return Layer.effectDiscard(Effect.logInfo(`telemetry: exporting OTLP to ${settings.endpoint}`)).pipe(
+    Layer.provideMerge(exporting(settings))
+  )
 }))
