@@ -27,12 +27,26 @@
  *   kept and retried, and until it lands this instance does not read entries
  *   carrying those tags.
  */
-import { Context, Data, Deferred, Duration, Effect, Exit, Layer, Option, Schedule, Schema } from "effect"
+import { Clock, Context, Data, Deferred, Duration, Effect, Exit, Layer, Option, Schedule, Schema, Tracer } from "effect"
 import type { Redis as IORedis } from "ioredis"
 import { createHash, randomUUID } from "node:crypto"
 import * as Metrics from "./Metrics.ts"
 import { Redis } from "./Redis.ts"
 import * as Settings from "./Settings.ts"
+
+/**
+ * Adds `cache.get` to the current span: a hit or a failed read shows on the
+ * request's span without a span of its own (a miss gets its `cache.fill` span,
+ * parent of the lookup's database work).
+ */
+const spanEvent = (attributes: Record<string, unknown>) =>
+  Effect.withFiber((fiber) => {
+    const span = Context.getOption(fiber.context, Tracer.ParentSpan)
+    if (Option.isSome(span) && span.value._tag === "Span") {
+      span.value.event("cache.get", fiber.getRef(Clock.Clock).currentTimeNanosUnsafe(), attributes)
+    }
+    return Effect.void
+  })
 
 /** How long a "not found" is remembered. */
 const NEGATIVE_TTL_MS = 30_000
@@ -402,17 +416,26 @@ export const make = Effect.gen(function*() {
         )
       })
 
+    const span = { "cache.entity": o.entity, "cache.tier": store.kind }
     return command(() => store.mget(keys)).pipe(
       Effect.matchEffect({
-        onFailure: () => Effect.andThen(Effect.sync(() => count(stats, "errors", o.entity)), direct),
+        onFailure: () => {
+          count(stats, "errors", o.entity)
+          return Effect.andThen(spanEvent({ ...span, "cache.hit": false, "cache.error": true }), direct)
+        },
         onSuccess: ([raw, ...tokens]) => {
           const found = valid(raw ?? null, tokens)
           if (Option.isSome(found)) {
-            count(stats, Option.isSome(found.value) ? "hits" : "negativeHits", o.entity)
-            return Effect.succeed(found.value)
+            const negative = Option.isNone(found.value)
+            count(stats, negative ? "negativeHits" : "hits", o.entity)
+            return Effect.as(spanEvent({ ...span, "cache.hit": true, "cache.negative": negative }), found.value)
           }
           count(stats, "misses", o.entity)
-          return singleFlight(tokens)
+          return singleFlight(tokens).pipe(
+            Effect.withSpan(`cache.fill ${o.entity}`, { attributes: { ...span, "cache.hit": false } }, {
+              captureStackTrace: false
+            })
+          )
         }
       })
     )
