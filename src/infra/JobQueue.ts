@@ -215,14 +215,24 @@ export class JobQueue extends Context.Service<JobQueue>()("maplehustle/infra/Job
      * Enqueues `job` in the current transaction, if any. Returns the new job's
      * id, or `None` when a pending job with the same key kept its place.
      */
-    const enqueue = Effect.fn("JobQueue.enqueue")(function*(job: Job, options?: EnqueueOptions) {
-      const row = toRow(job, options, yield* currentTraceparent)
-      const inserted = yield* insert(options?.replace === true && options.key !== undefined, [row])
-      return Option.fromNullishOr(inserted[0]?.id)
-    }, Effect.orDie)
+    const enqueue = (job: Job, options?: EnqueueOptions) => {
+      const queue = options?.queue ?? defaultQueue[job._tag]
+      return Effect.gen(function*() {
+        const row = toRow(job, options, yield* currentTraceparent)
+        const inserted = yield* insert(options?.replace === true && options.key !== undefined, [row])
+        return Option.fromNullishOr(inserted[0]?.id)
+      }).pipe(
+        Effect.orDie,
+        // The PRODUCER span the job's runs link back to (its traceparent is the one stored).
+        Effect.withSpan(`enqueue ${job._tag}`, {
+          kind: "producer",
+          attributes: { "job.queue": queue, "job.task": job._tag, ...(options?.key === undefined ? {} : { "job.key": options.key }) }
+        }, { captureStackTrace: false })
+      )
+    }
 
     /** Many jobs in one statement; returns how many were inserted (key duplicates are dropped). */
-    const enqueueMany = Effect.fn("JobQueue.enqueueMany")(
+    const enqueueMany = Effect.fn("JobQueue.enqueueMany", { kind: "producer" })(
       function*(entries: ReadonlyArray<{ readonly job: Job; readonly options?: EnqueueOptions }>) {
         if (entries.length === 0) return 0
         const trace = yield* currentTraceparent

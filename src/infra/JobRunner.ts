@@ -39,6 +39,7 @@ import {
 import * as Os from "node:os"
 import { type Job, type JobTag, type QueueName, queueNames } from "../domain/Job.ts"
 import { type ClaimedJob, JobQueue, NOTIFY_CHANNEL, type Outcome } from "./JobQueue.ts"
+import * as Metrics from "./Metrics.ts"
 import * as Settings from "./Settings.ts"
 
 /** A handler's failure that retrying cannot fix: the job goes straight to `dead`. */
@@ -180,6 +181,9 @@ const RunnerSettings = Config.all({
   shutdownGrace: Settings.millis("JOB_SHUTDOWN_GRACE_MS", 10_000, 0)
 })
 
+/** The `job.outcome` of an attempt on its span and in `jobs.processed`. */
+const outcomeNames: Record<Outcome["_tag"], string> = { Succeeded: "succeeded", Retry: "retried", Dead: "dead" }
+
 /** Runs `tasks` on this process's queues until the layer's scope closes. */
 export const layer = (tasks: ReadonlyArray<Task>) =>
   Layer.effectDiscard(Effect.gen(function*() {
@@ -195,6 +199,18 @@ export const layer = (tasks: ReadonlyArray<Task>) =>
     for (const entry of settings.concurrency) {
       const [name, value] = entry.split("=")
       if (name !== undefined && name in concurrency && Number(value) > 0) concurrency[name as QueueName] = Number(value)
+    }
+
+    const context = yield* Effect.context<never>()
+    const waitOf = Metrics.attributed(Metrics.jobWait)
+    const processedOf = Metrics.attributed(Metrics.jobsProcessed)
+    const durationOf = Metrics.attributed(Metrics.jobDuration)
+    /** Counted once recorded, so the metric agrees with the job history. */
+    const recordOutcome = ({ _tag, durationMs, job }: Outcome) => {
+      const outcome = outcomeNames[_tag]
+      processedOf(`${job.queue} ${job.task} ${outcome}`, () => ({ queue: job.queue, task: job.task, outcome }))
+        .updateUnsafe(1, context)
+      durationOf(`${job.queue} ${job.task}`, () => ({ queue: job.queue, task: job.task })).updateUnsafe(durationMs / 1000, context)
     }
 
     const held = new Map<string, ClaimedJob>()
@@ -240,19 +256,40 @@ export const layer = (tasks: ReadonlyArray<Task>) =>
       const links = parent !== undefined && parent.length === 4
         ? [{ span: Tracer.externalSpan({ traceId: parent[1]!, spanId: parent[2]!, sampled: parent[3] === "01" }), attributes: {} }]
         : []
-      return definition.handle(decoded.value, { jobId: job.id, attempt: job.attempt, maxAttempts: job.maxAttempts }).pipe(
-        Effect.withSpan(`job ${job.task}`, {
-          kind: "consumer",
-          root: true,
-          links,
-          attributes: { "job.id": job.id, "job.queue": job.queue, "job.task": job.task, "job.attempt": job.attempt }
-        }, { captureStackTrace: false }),
-        Effect.matchCauseEffect({
-          onSuccess: (): Effect.Effect<Outcome> => Effect.succeed({ _tag: "Succeeded", job, durationMs: elapsed() }),
-          onFailure: (cause) => Cause.hasInterruptsOnly(cause) ? Effect.interrupt : failedAttempt(job, definition, elapsed(), describeFailure(cause))
-        }),
-        Effect.annotateLogs({ job_id: job.id, job_task: job.task, job_attempt: job.attempt })
-      )
+      // A new trace per attempt, linked to the span that enqueued the job; it ends with the
+      // attempt's outcome, a failed attempt as an error whether it will be retried or not.
+      return Effect.useSpan(`job ${job.task}`, {
+        kind: "consumer",
+        root: true,
+        links,
+        attributes: {
+          "job.id": job.id,
+          "job.queue": job.queue,
+          "job.task": job.task,
+          "job.attempt": job.attempt,
+          "job.max_attempts": job.maxAttempts
+        }
+      }, (span) =>
+        definition.handle(decoded.value, { jobId: job.id, attempt: job.attempt, maxAttempts: job.maxAttempts }).pipe(
+          Effect.withParentSpan(span),
+          Effect.matchCauseEffect({
+            onSuccess: (): Effect.Effect<Outcome> => {
+              span.attribute("job.outcome", outcomeNames.Succeeded)
+              return Effect.succeed({ _tag: "Succeeded", job, durationMs: elapsed() })
+            },
+            onFailure: (cause) =>
+              Cause.hasInterruptsOnly(cause) ? Effect.interrupt : failedAttempt(job, definition, elapsed(), describeFailure(cause)).pipe(
+                Effect.tap((outcome) =>
+                  Effect.clockWith((clock) =>
+                    Effect.sync(() => {
+                      span.attribute("job.outcome", outcomeNames[outcome._tag])
+                      span.end(clock.currentTimeNanosUnsafe(), Exit.failCause(cause))
+                    })
+                  )
+                )
+              )
+          })
+        )).pipe(Effect.annotateLogs({ job_id: job.id, job_task: job.task, job_attempt: job.attempt }))
     }
 
     /**
@@ -338,6 +375,7 @@ export const layer = (tasks: ReadonlyArray<Task>) =>
           slot.definition = definition
           slot.started = performance.now()
           slot.deadline = slot.started + Duration.toMillis(definition?.timeout ?? Duration.infinity)
+          waitOf(job.queue, () => ({ queue: job.queue })).updateUnsafe(Math.max(0, Date.now() - job.runAtMs) / 1000, context)
           // In flight until its outcome is queued for recording, so shutdown waits for both.
           return runJob(job, definition).pipe(
             Effect.flatMap((outcome) => {
@@ -367,7 +405,14 @@ export const layer = (tasks: ReadonlyArray<Task>) =>
     const settle = (batch: ReadonlyArray<Outcome>) =>
       store.settle(worker, batch).pipe(
         Effect.retry({ schedule: Schedule.exponential("50 millis").pipe(Schedule.jittered), times: 10 }),
-        Effect.tap(() => Effect.sync(() => batch.forEach((o) => held.delete(o.job.id)))),
+        Effect.tap(() =>
+          Effect.sync(() =>
+            batch.forEach((o) => {
+              held.delete(o.job.id)
+              recordOutcome(o)
+            })
+          )
+        ),
         Effect.catchCause((cause) => Effect.logError("job outcomes could not be recorded; they will run again", cause)),
         Effect.withTracerEnabled(false)
       )

@@ -55,3 +55,18 @@ export const cacheRequests = Metric.counter("cache.requests", {
 })
 
 export const jobsQueued = Metric.gauge("jobs.queue.depth", { description: "Jobs by queue and state (pending, running, dead)" })
+
+export const jobsProcessed = Metric.counter("jobs.processed", {
+  description: "Job attempts recorded, by queue, task and outcome (succeeded, retried, dead)",
+  incremental: true
+})
+
+export const jobDuration = Metric.histogram("jobs.duration", {
+  description: "Seconds a job attempt ran, by queue and task",
+  boundaries: [...latency, 30, 60, 300]
+})
+
+export const jobWait = Metric.histogram("jobs.wait", {
+  description: "Seconds from a job becoming due (enqueued, or its run time) to an attempt starting, by queue",
+  boundaries: [...latency, 30, 60, 300]
+})
