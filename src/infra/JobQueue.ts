@@ -232,16 +232,22 @@ export class JobQueue extends Context.Service<JobQueue>()("maplehustle/infra/Job
     }
 
     /** Many jobs in one statement; returns how many were inserted (key duplicates are dropped). */
-    const enqueueMany = Effect.fn("JobQueue.enqueueMany", { kind: "producer" })(
-      function*(entries: ReadonlyArray<{ readonly job: Job; readonly options?: EnqueueOptions }>) {
-        if (entries.length === 0) return 0
+    const enqueueMany = (entries: ReadonlyArray<{ readonly job: Job; readonly options?: EnqueueOptions }>) => {
+      if (entries.length === 0) return Effect.succeed(0)
+      const tasks = [...new Set(entries.map((e) => e.job._tag))].sort().join(",")
+      return Effect.gen(function*() {
         const trace = yield* currentTraceparent
         const rows = entries.map(({ job, options }) => toRow(job, options, trace))
         const inserted = yield* insert(false, rows)
         return inserted.length
-      },
-      Effect.orDie
-    )
+      }).pipe(
+        Effect.orDie,
+        Effect.withSpan(`enqueue ${tasks}`, {
+          kind: "producer",
+          attributes: { "job.task": tasks, "job.count": entries.length }
+        }, { captureStackTrace: false })
+      )
+    }
 
     /** Cancels the pending job with `key` (a reminder for a booking that was canceled). */
     const cancelByKey = Effect.fn("JobQueue.cancelByKey")(function*(key: string) {

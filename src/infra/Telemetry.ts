@@ -11,7 +11,7 @@
  * - `OTEL_SERVICE_NAME`, `OTEL_BSP_SCHEDULE_DELAY` (span batches, ms),
  *   `OTEL_METRIC_EXPORT_INTERVAL` and `OTEL_BLRP_SCHEDULE_DELAY` (logs, ms).
  */
-import { Config, Context, Effect, Layer, Logger, Option, Schema, Tracer } from "effect"
+import { Config, Console, Context, Effect, Layer, Logger, Option, Schema, Tracer } from "effect"
 import { FetchHttpClient } from "effect/http"
 import { OtlpExporter, OtlpLogger, OtlpMetrics, OtlpSerialization, OtlpTracer } from "effect/observability"
 import pkg from "../../package.json" with { type: "json" }
@@ -82,6 +82,7 @@ const traceIds = (fiber: Logger.Options<unknown>["fiber"]) => {
 const consoleLogger = Effect.map(logFormat, (format) =>
   Logger.make((options) => {
     const ids = traceIds(options.fiber)
+    const console = options.fiber.getRef(Console.Console)
     if (format === "json") {
       const entry = Logger.formatStructured.log(options)
       console.log(encodeLine(ids === undefined ? entry : { ...entry, ...ids }))

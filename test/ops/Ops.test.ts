@@ -146,6 +146,7 @@ describe("ops", () => {
           has(/^db_client_operation_duration_count\{db_operation_name="SELECT"\}/)
           has(/^db_client_connection_count\{state="idle"\}/)
           has(/^db_client_connection_max /)
+          has(/^jobs_queue_depth\{.*queue="email".*state="pending"/)
           has(/^cache_requests\{.*entity="service".*result="hit"/)
           has(/^cache_requests\{.*entity="service".*result="miss"/)
           assert.isFalse(samples.some((line) => line.includes(serviceId)), "no ids in labels")

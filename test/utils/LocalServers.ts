@@ -1,11 +1,14 @@
 /**
  * Real protocol peers on loopback for delivery tests: an SMTP server that keeps
- * what it receives, and an HTTP server standing in for a Twilio-style SMS API.
+ * what it receives, an HTTP server standing in for a Twilio-style SMS API, and
+ * an OTLP/HTTP receiver standing in for the OpenTelemetry Collector.
  */
-import { Effect } from "effect"
+import { Effect, Schema } from "effect"
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
 import { SMTPServer } from "smtp-server"
+
+const parseJson = Schema.decodeUnknownSync(Schema.fromJsonString(Schema.Unknown))
 
 export interface ReceivedMail {
   readonly from: string
@@ -70,3 +73,30 @@ export const smsApi = (respond: (request: SmsRequest) => number = () => 201) =>
     ),
     ({ server }) => Effect.promise(() => new Promise<void>((resolve) => server.close(() => resolve())))
   )
+
+/** One OTLP/HTTP export request: its signal (`traces`, `metrics`, `logs`) and JSON body. */
+export interface OtlpExport {
+  readonly signal: string
+  // The OTLP JSON payload; tests walk it with the helpers of their own.
+  readonly body: any
+}
+
+/** An OTLP/HTTP (JSON) receiver, a collector's stand-in: answers 200 and keeps every export. */
+export const otlpReceiver = Effect.acquireRelease(
+  Effect.promise(() =>
+    new Promise<{ readonly url: string; readonly received: Array<OtlpExport>; readonly server: Http.Server }>((resolve) => {
+      const received: Array<OtlpExport> = []
+      const server = Http.createServer((request, response) => {
+        const chunks: Array<Buffer> = []
+        request.on("data", (chunk: Buffer) => chunks.push(chunk))
+        request.on("end", () => {
+          const signal = /^\/v1\/(traces|metrics|logs)$/.exec(request.url ?? "")?.[1]
+          if (signal !== undefined) received.push({ signal, body: parseJson(Buffer.concat(chunks).toString()) })
+          response.writeHead(signal === undefined ? 404 : 200, { "content-type": "application/json" }).end("{}")
+        })
+      })
+      server.listen(0, "127.0.0.1", () => resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, received, server }))
+    })
+  ),
+  ({ server }) => Effect.promise(() => new Promise<void>((resolve) => server.close(() => resolve())))
+)
