@@ -2,7 +2,8 @@
  * How the first admin comes to exist (API.md, "Running the service"): with
  * `ADMIN_EMAIL` and `ADMIN_PASSWORD` set, start-up creates that admin unless
  * some user already has the email. The password is read as a secret and never
- * logged; an existing account is left as it is.
+ * logged; an existing account is left as it is. Processes starting at once
+ * race benignly: one inserts, the others' conflicting inserts do nothing.
  */
 import { Config, Effect, Layer, Option, Redacted } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
@@ -19,6 +20,7 @@ export const AdminAccountLive = Layer.effectDiscard(Effect.gen(function*() {
     INSERT INTO users (email, password_hash, name, role, email_verified_at)
     SELECT ${email.value.trim()}, ${passwordHash}, 'Administrator', 'admin', now()
     WHERE NOT EXISTS (SELECT 1 FROM users WHERE email = ${email.value.trim()})
+    ON CONFLICT DO NOTHING
     RETURNING id`.pipe(Effect.orDie)
   if (created.length > 0) yield* Effect.logInfo(`created the admin account ${email.value.trim()}`)
 })).pipe(Layer.provide(Passwords.layer))
