@@ -1,0 +1,122 @@
+/**
+ * Redis killed and restarted under traffic, against a Redis of the test's own
+ * (its own port) and the service in its own process: no request fails, the
+ * login limit still holds during the outage (in-memory fallback), and the
+ * cache serves hits again once Redis is back.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Exit, Layer, Redacted, Scope } from "effect"
+import { type ChildProcess, spawn } from "node:child_process"
+import { insertService, insertUser } from "../utils/fixtures.ts"
+import { awaitStatus, freePort, type ServiceProcess, startService } from "../utils/ServiceProcess.ts"
+import { scopedDatabase, TestDatabase } from "../utils/TestDatabase.ts"
+import { TEST_JWT_SECRET } from "../utils/TestInfra.ts"
+
+const redisOn = (port: number) =>
+  new Promise<ChildProcess>((resolve, reject) => {
+    const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
+      stdio: ["ignore", "pipe", "ignore"]
+    })
+    child.stdout.on("data", (chunk: Buffer) => {
+      if (chunk.toString().includes("Ready to accept connections")) resolve(child)
+    })
+    child.once("error", reject)
+  })
+
+const killed = (child: ChildProcess) =>
+  new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve()
+    child.once("exit", () => resolve())
+    child.kill("SIGKILL")
+  })
+
+/** Polls `check` every 100 ms until it holds; fails after `timeoutMs`. */
+const until = async (what: string, check: () => Promise<boolean>, timeoutMs = 10_000) => {
+  const deadline = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}
+
+const readiness = async (base: string) => ((await (await fetch(`${base}/health/ready`)).json()) as { status: string }).status
+
+/** `GET path` from `workers` loops until `stop()`; every status seen. */
+const traffic = (base: string, path: string, workers: number) => {
+  let running = true
+  const statuses: Array<number> = []
+  const loops = Array.from({ length: workers }, async () => {
+    while (running) statuses.push(await fetch(`${base}${path}`).then((r) => r.arrayBuffer().then(() => r.status), () => 0))
+  })
+  return { statuses, stop: async () => {
+    running = false
+    await Promise.all(loops)
+  } }
+}
+
+const cacheHits = async (base: string) => {
+  const text = await (await fetch(`${base}/metrics`)).text()
+  const line = text.split("\n").find((l) => l.startsWith("cache_requests") && l.includes(`entity="service"`) && l.includes(`result="hit"`))
+  return line === undefined ? 0 : Number(line.split(" ").at(-1))
+}
+
+const failedLogin = (base: string, email: string) =>
+  fetch(`${base}/auth/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ email, password: "Not-the-password-1!" })
+  }).then((r) => r.status)
+
+describe("faults: Redis", () => {
+  it("killed and restarted during traffic: zero failed requests, login limits still enforced, the cache resumes", async () => {
+    const scope = Effect.runSync(Scope.make())
+    let redis: ChildProcess | undefined
+    let service: ServiceProcess | undefined
+    try {
+      const database = await Effect.runPromise(Scope.provide(scopedDatabase({ migrated: true }), scope))
+      const url = Redacted.value(database.url)
+      const serviceId = await Effect.runPromise(
+        Effect.flatMap(insertUser("provider"), insertService).pipe(Effect.provide(Layer.fresh(TestDatabase({ DATABASE_URL: url }))))
+      )
+      const redisPort = await freePort()
+      redis = await redisOn(redisPort)
+      service = await startService({
+        DATABASE_URL: url,
+        REDIS_URL: `redis://127.0.0.1:${redisPort}/0`,
+        JWT_SECRET: TEST_JWT_SECRET,
+        WORKERS_ENABLED: "false",
+        RATE_LIMITS_ENABLED: "true"
+      })
+      const base = `http://127.0.0.1:${service.port}`
+      await awaitStatus(`${base}/health/ready`, 200, 30_000)
+      await fetch(`${base}/services/${serviceId}`)
+      const hitsBefore = await cacheHits(base)
+
+      const load = traffic(base, `/services/${serviceId}`, 8)
+      await new Promise((resolve) => setTimeout(resolve, 500))
+      await killed(redis)
+      // During the outage: the per-email login limit (5 failures) holds through the in-memory fallback.
+      const email = `limit-${Date.now()}@example.ca`
+      const attempts: Array<number> = []
+      for (let i = 0; i < 6; i++) attempts.push(await failedLogin(base, email))
+      assert.deepStrictEqual(attempts, [401, 401, 401, 401, 401, 429])
+      assert.strictEqual(await readiness(base), "degraded", "ready but degraded: the cache is optional")
+      redis = await redisOn(redisPort)
+      await until("Redis seen again", async () => (await readiness(base)) === "ready")
+      // The restarted Redis is empty and the breaker probes again within a second: reads fill it and hit it.
+      const hitsAtRestart = await cacheHits(base)
+      assert.isAbove(hitsAtRestart, hitsBefore, "hits before the outage")
+      await until("the cache serves hits again", async () => (await cacheHits(base)) > hitsAtRestart + 100)
+      await load.stop()
+
+      assert.isAbove(load.statuses.length, 500, "traffic ran throughout")
+      assert.deepStrictEqual(load.statuses.filter((s) => s !== 200), [], "no request failed")
+      service.child.kill("SIGTERM")
+      assert.strictEqual(await service.exited, 0)
+    } finally {
+      service?.child.kill("SIGKILL")
+      if (redis !== undefined) await killed(redis)
+      await Effect.runPromise(Scope.close(scope, Exit.void))
+    }
+  }, 90_000)
+})
