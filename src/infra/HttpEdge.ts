@@ -19,6 +19,7 @@ import * as Metrics from "./Metrics.ts"
 import * as RequestScope from "./RequestScope.ts"
 import { UPLOAD_REQUEST_MAX_BYTES } from "../files/Api.ts"
 import * as Settings from "./Settings.ts"
+import { isConnectionLost } from "./Sql.ts"
 
 export const MAX_BODY_BYTES = 1024 * 1024
 
@@ -111,9 +112,27 @@ const decodeErrorResponse = (error: HttpApiError.HttpApiSchemaError) => {
 }
 
 const isUnavailable = (u: unknown) =>
+  isConnectionLost(u) ||
   isSqlError(u) &&
-  (u.reason._tag === "ConnectionError" || u.reason._tag === "StatementTimeoutError" ||
-    u.reason._tag === "LockTimeoutError")
+    (u.reason._tag === "ConnectionError" || u.reason._tag === "StatementTimeoutError" ||
+      u.reason._tag === "LockTimeoutError")
+
+const lostConnection = (cause: Cause.Cause<unknown>) =>
+  cause.reasons.some((reason) =>
+    isConnectionLost(Cause.isFailReason(reason) ? reason.error : Cause.isDieReason(reason) ? reason.defect : undefined)
+  )
+
+/**
+ * A read (GET, HEAD) whose database connection was lost mid-request runs once
+ * more, on another connection: reads are idempotent, so a terminated backend
+ * or a failover costs the client latency, not an error. Writes are not
+ * retried — whether a lost COMMIT landed is unknown — and answer 503.
+ */
+const retryLostReads = (request: HttpServerRequest.HttpServerRequest) =>
+  <A, E, R>(app: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+    request.method === "GET" || request.method === "HEAD"
+      ? Effect.catchCause(app, (cause) => lostConnection(cause) ? app : Effect.failCause(cause))
+      : app
 
 /** Maps a failed request to its envelope; `undefined` means "a defect": 500. */
 const knownFailure = (cause: Cause.Cause<unknown>, request: HttpServerRequest.HttpServerRequest) => {
@@ -176,6 +195,7 @@ const edge = (showStatements: boolean) => HttpRouter.middleware((app) =>
     const response = declaredLength > limit
       ? payloadTooLarge(limit)
       : yield* app.pipe(
+        retryLostReads(request),
         Effect.catchCause((cause) => {
           if (Cause.hasInterruptsOnly(cause)) return Effect.failCause(cause)
           const known = knownFailure(cause, request)

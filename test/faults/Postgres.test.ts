@@ -1,0 +1,203 @@
+/**
+ * Postgres faults against the service in its own process: every pool
+ * connection terminated under traffic, the database unreachable for a while
+ * (through a TCP proxy the test cuts), and a pool exhausted by slow requests.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Exit, Layer, Redacted, Scope } from "effect"
+import { SqlClient } from "effect/sql/SqlClient"
+import { insertService, insertUser } from "../utils/fixtures.ts"
+import { awaitStatus, type ServiceProcess, startService } from "../utils/ServiceProcess.ts"
+import { tcpProxy } from "../utils/TcpProxy.ts"
+import { onAdmin, scopedDatabase, TestDatabase } from "../utils/TestDatabase.ts"
+import { TEST_JWT_SECRET } from "../utils/TestInfra.ts"
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Polls `check` every 50 ms until it holds; fails after `timeoutMs`. */
+const until = async (what: string, check: () => Promise<boolean>, timeoutMs = 10_000) => {
+  const deadline = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`)
+    await sleep(50)
+  }
+}
+
+/** `send` from `workers` loops until `stop()`; what each call answered (0: no answer). */
+const traffic = <A>(workers: number, send: (n: number) => Promise<A>) => {
+  let running = true
+  let n = 0
+  const answers: Array<A> = []
+  const loops = Array.from({ length: workers }, async () => {
+    while (running) answers.push(await send(n++))
+  })
+  return {
+    answers,
+    stop: async () => {
+      running = false
+      await Promise.all(loops)
+    }
+  }
+}
+
+const statusOf = (response: Promise<Response>) => response.then((r) => r.arrayBuffer().then(() => r.status), () => 0)
+
+/**
+ * A database with one provider's service, the service process on it (its
+ * `DATABASE_URL` through `viaPort` when given), and the scope that drops both.
+ */
+const setUp = async (scope: Scope.Scope, env: Record<string, string>, viaPort?: (url: URL) => Promise<number>) => {
+  const database = await Effect.runPromise(Scope.provide(scopedDatabase({ migrated: true }), scope))
+  const url = Redacted.value(database.url)
+  const serviceId = await Effect.runPromise(
+    Effect.flatMap(insertUser("provider"), insertService).pipe(Effect.provide(Layer.fresh(TestDatabase({ DATABASE_URL: url }))))
+  )
+  const serviceUrl = new URL(url)
+  if (viaPort !== undefined) serviceUrl.port = String(await viaPort(serviceUrl))
+  const service = await startService({
+    DATABASE_URL: serviceUrl.toString(),
+    JWT_SECRET: TEST_JWT_SECRET,
+    WORKERS_ENABLED: "false",
+    CACHE_ENABLED: "false",
+    ...env
+  })
+  const base = `http://127.0.0.1:${service.port}`
+  await awaitStatus(`${base}/health/ready`, 200, 30_000)
+  const query = (text: string, params: ReadonlyArray<unknown> = []) =>
+    Effect.runPromise(
+      SqlClient.use((sql) => sql.unsafe<Record<string, unknown>>(text, params)).pipe(
+        Effect.provide(Layer.fresh(TestDatabase({ DATABASE_URL: url }))),
+        Effect.orDie
+      )
+    )
+  return { base, service, serviceId, name: database.name, query }
+}
+
+const stopped = async (service: ServiceProcess) => {
+  service.child.kill("SIGTERM")
+  assert.strictEqual(await service.exited, 0)
+}
+
+describe("faults: Postgres", () => {
+  it("every pool connection terminated under traffic: reads succeed, writes commit once or answer 503, the pool recovers at once", async () => {
+    const scope = Effect.runSync(Scope.make())
+    let service: ServiceProcess | undefined
+    try {
+      const setup = await setUp(scope, { DB_POOL_MAX: "4" })
+      service = setup.service
+      const { base, name, query, serviceId } = setup
+      const reads = traffic(6, () => statusOf(fetch(`${base}/services/${serviceId}`)))
+      // A registration is four statements in one transaction: the user, its verification token, two email jobs.
+      const writes = traffic(2, async (n) => {
+        const email = `fault-${n}-${Date.now().toString(36)}@example.ca`
+        const status = await statusOf(fetch(`${base}/auth/register`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ email, password: "Maple-Syrup-2026!", name: "Fault Test", role: "client" })
+        }))
+        return { email, status }
+      })
+      await sleep(500)
+      for (let round = 0; round < 3; round++) {
+        const terminated = await Effect.runPromise(onAdmin((sql) =>
+          sql<{ pid: number }>`SELECT pg_terminate_backend(pid) AS pid FROM pg_stat_activity
+                               WHERE datname = ${name} AND pid <> pg_backend_pid()`
+        ).pipe(Effect.orDie))
+        assert.isNotEmpty(terminated, "there were pool connections to terminate")
+        await sleep(300)
+      }
+      const cutAt = Date.now()
+      await until("a read after the last termination", async () => (await statusOf(fetch(`${base}/services/${serviceId}`))) === 200, 1_000)
+      const recoveredMs = Date.now() - cutAt
+      await sleep(300)
+      await Promise.all([reads.stop(), writes.stop()])
+
+      assert.isAbove(reads.answers.length, 50)
+      assert.deepStrictEqual(reads.answers.filter((s) => s !== 200), [], "every read succeeded")
+      assert.isBelow(recoveredMs, 1_000)
+      const statuses = new Set(writes.answers.map((w) => w.status))
+      assert.isTrue([...statuses].every((s) => s === 201 || s === 503), `writes answered ${[...statuses]}`)
+      const created = writes.answers.filter((w) => w.status === 201).map((w) => w.email)
+      const rows = await query(
+        `SELECT u.email, (SELECT count(*)::int FROM all_jobs j WHERE j.task = 'SendEmail' AND j.payload->>'to' = u.email) AS jobs,
+                (SELECT count(*)::int FROM user_tokens t WHERE t.user_id = u.id) AS tokens
+         FROM users u WHERE u.email = ANY($1::text[])`,
+        [writes.answers.map((w) => w.email)]
+      )
+      const stored = new Map(rows.map((r) => [r.email as string, r]))
+      for (const email of created) assert.isTrue(stored.has(email), `${email} answered 201 and was stored`)
+      for (const row of rows) {
+        assert.deepStrictEqual({ jobs: row.jobs, tokens: row.tokens }, { jobs: 2, tokens: 1 }, `${row.email} is whole`)
+      }
+      await stopped(service)
+    } finally {
+      service?.child.kill("SIGKILL")
+      await Effect.runPromise(Scope.close(scope, Exit.void))
+    }
+  }, 90_000)
+
+  it("Postgres unreachable: ready answers 503 and requests 503 at once, then 200 again when it is back", async () => {
+    const scope = Effect.runSync(Scope.make())
+    let service: ServiceProcess | undefined
+    const proxy = await tcpProxy({ host: "127.0.0.1", port: 5432 })
+    try {
+      const setup = await setUp(scope, { DB_CONNECT_TIMEOUT_MS: "500", DB_ACQUIRE_TIMEOUT_MS: "1000" }, async () => proxy.port)
+      service = setup.service
+      const { base, serviceId } = setup
+      proxy.cut()
+      await until("ready answers 503", async () => (await statusOf(fetch(`${base}/health/ready`))) === 503)
+      const response = await fetch(`${base}/services/${serviceId}`)
+      assert.strictEqual(response.status, 503)
+      const body = await response.json() as { _tag: string; message: string }
+      assert.strictEqual(body._tag, "ServiceUnavailable")
+      assert.notMatch(JSON.stringify(body), /127\.0\.0\.1|5432|ECONN|postgres/i, "nothing of the connection leaks")
+      proxy.restore()
+      await until("ready answers 200", async () => (await statusOf(fetch(`${base}/health/ready`))) === 200)
+      assert.strictEqual(await statusOf(fetch(`${base}/services/${serviceId}`)), 200)
+      await stopped(service)
+    } finally {
+      service?.child.kill("SIGKILL")
+      await proxy.close()
+      await Effect.runPromise(Scope.close(scope, Exit.void))
+    }
+  }, 90_000)
+
+  it("pool exhaustion: ten times more slow requests than connections wait, then fail fast with 503; the service recovers", async () => {
+    const scope = Effect.runSync(Scope.make())
+    let service: ServiceProcess | undefined
+    const proxy = await tcpProxy({ host: "127.0.0.1", port: 5432 })
+    try {
+      const setup = await setUp(
+        scope,
+        { DB_POOL_MAX: "2", DB_POOL_MIN: "2", DB_ACQUIRE_TIMEOUT_MS: "400", DB_POOL_MAX_WAITING: "8" },
+        async () => proxy.port
+      )
+      service = setup.service
+      const { base, serviceId } = setup
+      // Every statement now takes at least 150 ms: two connections serve about 13 requests a second.
+      proxy.delayMs = 150
+      const answers = await Promise.all(Array.from({ length: 20 }, async () => {
+        const started = Date.now()
+        const response = await fetch(`${base}/services/${serviceId}`)
+        const body = await response.json() as { _tag?: string }
+        return { status: response.status, tag: body._tag, ms: Date.now() - started }
+      }))
+      const ok = answers.filter((a) => a.status === 200)
+      const refused = answers.filter((a) => a.status === 503)
+      assert.strictEqual(ok.length + refused.length, answers.length, `only 200 and 503: ${answers.map((a) => a.status)}`)
+      assert.isNotEmpty(ok, "the requests the pool could take were served")
+      assert.isAtLeast(refused.length, 10, "the rest were refused")
+      assert.isTrue(refused.every((a) => a.tag === "ServiceUnavailable"))
+      // Beyond the waiting limit a request is refused at once; within it, it waits out the acquire timeout.
+      const slowestRefusal = Math.max(...refused.map((a) => a.ms))
+      assert.isBelow(slowestRefusal, 5_000, "no request queued without bound")
+      proxy.delayMs = 0
+      await until("served again", async () => (await statusOf(fetch(`${base}/services/${serviceId}`))) === 200, 2_000)
+      await stopped(service)
+    } finally {
+      service?.child.kill("SIGKILL")
+      await proxy.close()
+      await Effect.runPromise(Scope.close(scope, Exit.void))
+    }
+  }, 90_000)
+})
