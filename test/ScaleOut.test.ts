@@ -22,8 +22,8 @@ import { TEST_JWT_SECRET, testRedisUrl } from "./utils/TestInfra.ts"
 
 const ADMIN = { email: "scale-admin@example.ca", password: "Scale-Out-Admin-1!" }
 const PASSWORD = "Maple-Syrup-2026!"
-const PROVIDERS = 3
-const CLIENTS = 6
+const PROVIDERS = 4
+const CLIENTS = 12
 const STOCK = 3
 
 interface Answer {
@@ -181,7 +181,7 @@ describe("scale-out", () => {
         )
       }))
 
-      // ---- orders: six clients for three scarves of provider 1, then the winners pay ----
+      // ---- orders: every client for the three scarves of provider 1, then the winners pay ----
       const orders = await Promise.all(clients.map((c, i) =>
         asUser(c, i)("POST", "/orders", {
           items: [{ item_id: catalog[1]!.itemId, quantity: 1 }],

@@ -1,8 +1,8 @@
 // @effect-diagnostics processEnv:off
 /**
  * Worker processes: a worker killed with SIGKILL mid-job loses its lease and
- * the job completes elsewhere; random jobs across two worker processes all
- * complete exactly once.
+ * the job completes elsewhere; one stopped with SIGTERM mid-job releases it at
+ * once; random jobs across two worker processes all complete exactly once.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Layer, Redacted, Schedule, Schema } from "effect"
@@ -64,6 +64,23 @@ describe("worker processes", () => {
           assert.match(done.lastError ?? "", /lease expired/)
         }).pipe(Effect.provide(TestWorker({ JOB_LEASE_MS: "1000" })))
         assert.deepStrictEqual(script.runs.filter((r) => r.id === "block:crash"), [{ id: "block:crash", attempt: 2 }])
+      }))
+
+    it.effect("a worker stopped with SIGTERM mid-job releases it after the grace period: it runs again at once elsewhere, once", () =>
+      Effect.gen(function*() {
+        // A lease far longer than the test: only the release on shutdown can let the job run again in time.
+        const stopping = yield* workerProcess(yield* currentDatabaseUrl, { JOB_LEASE_MS: "600000", JOB_SHUTDOWN_GRACE_MS: "200" })
+        const id = yield* enqueuePing("block:sigterm")
+        yield* awaitLine(stopping.lines, /^run block:sigterm 1$/)
+        yield* stop(stopping)
+        const sql = yield* SqlClient
+        const [locked] = yield* sql<{ n: number }>`SELECT count(*)::int AS n FROM jobs WHERE status = 'running'`
+        assert.strictEqual(locked!.n, 0, "nothing stays locked")
+        const script = yield* Script
+        yield* awaitJob(id!, (s) => s.status === "succeeded").pipe(Effect.provide(TestWorker()), Effect.timeout("10 seconds"))
+        assert.deepStrictEqual(script.runs.filter((r) => r.id === "block:sigterm").length, 1, "ran once more, elsewhere")
+        const [history] = yield* sql<{ n: number }>`SELECT count(*)::int AS n FROM completed_jobs WHERE id = ${id!}::bigint`
+        assert.strictEqual(history!.n, 1, "one entry in the history")
       }))
   })
 

@@ -1,0 +1,67 @@
+/**
+ * SIGTERM to an API process with requests in flight: they complete, new
+ * connections are refused, and the process exits 0. The database sits behind
+ * a slow TCP proxy so that requests are still running when the signal lands.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Exit, Layer, Redacted, Scope } from "effect"
+import { insertService, insertUser } from "../utils/fixtures.ts"
+import { awaitStatus, type ServiceProcess, startService } from "../utils/ServiceProcess.ts"
+import { tcpProxy } from "../utils/TcpProxy.ts"
+import { scopedDatabase, TestDatabase } from "../utils/TestDatabase.ts"
+import { TEST_JWT_SECRET } from "../utils/TestInfra.ts"
+
+/** Polls `check` every 20 ms until it holds; fails after `timeoutMs`. */
+const until = async (what: string, check: () => Promise<boolean>, timeoutMs = 10_000) => {
+  const deadline = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
+
+const usedConnections = async (base: string) => {
+  const text = await (await fetch(`${base}/metrics`)).text()
+  const line = text.split("\n").find((l) => l.startsWith(`db_client_connection_count{state="used"}`))
+  return Number(line?.split(" ").at(-1) ?? 0)
+}
+
+describe("faults: SIGTERM", () => {
+  it("to the API under load: requests in flight complete, new ones are refused, exit 0", async () => {
+    const scope = Effect.runSync(Scope.make())
+    const proxy = await tcpProxy({ host: "127.0.0.1", port: 5432 })
+    let service: ServiceProcess | undefined
+    try {
+      const database = await Effect.runPromise(Scope.provide(scopedDatabase({ migrated: true }), scope))
+      const url = Redacted.value(database.url)
+      const serviceId = await Effect.runPromise(
+        Effect.flatMap(insertUser("provider"), insertService).pipe(Effect.provide(Layer.fresh(TestDatabase({ DATABASE_URL: url }))))
+      )
+      const viaProxy = new URL(url)
+      viaProxy.port = String(proxy.port)
+      service = await startService({
+        DATABASE_URL: viaProxy.toString(),
+        JWT_SECRET: TEST_JWT_SECRET,
+        WORKERS_ENABLED: "false",
+        CACHE_ENABLED: "false",
+        DB_POOL_MAX: "2"
+      })
+      const base = `http://127.0.0.1:${service.port}`
+      await awaitStatus(`${base}/health/ready`, 200, 30_000)
+
+      // Each statement now takes 250 ms: ten requests on two connections keep the server busy for over a second.
+      proxy.delayMs = 250
+      const inFlight = Array.from({ length: 10 }, () => fetch(`${base}/services/${serviceId}`).then((r) => r.status, () => 0))
+      await until("both connections busy", async () => (await usedConnections(base)) === 2)
+      service.child.kill("SIGTERM")
+      await until("new connections refused", () => fetch(`${base}/health/live`).then(() => false, () => true), 5_000)
+
+      assert.deepStrictEqual(await Promise.all(inFlight), Array(10).fill(200), "every request in flight completed")
+      assert.strictEqual(await service.exited, 0)
+    } finally {
+      service?.child.kill("SIGKILL")
+      await proxy.close()
+      await Effect.runPromise(Scope.close(scope, Exit.void))
+    }
+  }, 90_000)
+})
