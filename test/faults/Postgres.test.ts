@@ -4,24 +4,13 @@
  * (through a TCP proxy the test cuts), and a pool exhausted by slow requests.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Exit, Layer, Redacted, Scope } from "effect"
+import { Effect, Exit, Layer, Scope } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
-import { insertService, insertUser } from "../utils/fixtures.ts"
+import { databaseWithService, statusOf, until } from "../utils/Faults.ts"
 import { awaitStatus, type ServiceProcess, startService } from "../utils/ServiceProcess.ts"
 import { tcpProxy } from "../utils/TcpProxy.ts"
-import { onAdmin, scopedDatabase, TestDatabase } from "../utils/TestDatabase.ts"
+import { onAdmin, TestDatabase } from "../utils/TestDatabase.ts"
 import { TEST_JWT_SECRET } from "../utils/TestInfra.ts"
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-/** Polls `check` every 50 ms until it holds; fails after `timeoutMs`. */
-const until = async (what: string, check: () => Promise<boolean>, timeoutMs = 10_000) => {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`)
-    await sleep(50)
-  }
-}
 
 /** `send` from `workers` loops until `stop()`; what each call answered (0: no answer). */
 const traffic = <A>(workers: number, send: (n: number) => Promise<A>) => {
@@ -40,18 +29,12 @@ const traffic = <A>(workers: number, send: (n: number) => Promise<A>) => {
   }
 }
 
-const statusOf = (response: Promise<Response>) => response.then((r) => r.arrayBuffer().then(() => r.status), () => 0)
-
 /**
  * A database with one provider's service, the service process on it (its
  * `DATABASE_URL` through `viaPort` when given), and the scope that drops both.
  */
 const setUp = async (scope: Scope.Scope, env: Record<string, string>, viaPort?: (url: URL) => Promise<number>) => {
-  const database = await Effect.runPromise(Scope.provide(scopedDatabase({ migrated: true }), scope))
-  const url = Redacted.value(database.url)
-  const serviceId = await Effect.runPromise(
-    Effect.flatMap(insertUser("provider"), insertService).pipe(Effect.provide(Layer.fresh(TestDatabase({ DATABASE_URL: url }))))
-  )
+  const { name, serviceId, url } = await databaseWithService(scope)
   const serviceUrl = new URL(url)
   if (viaPort !== undefined) serviceUrl.port = String(await viaPort(serviceUrl))
   const service = await startService({
@@ -70,7 +53,7 @@ const setUp = async (scope: Scope.Scope, env: Record<string, string>, viaPort?: 
         Effect.orDie
       )
     )
-  return { base, service, serviceId, name: database.name, query }
+  return { base, service, serviceId, name, query }
 }
 
 const stopped = async (service: ServiceProcess) => {
@@ -97,19 +80,21 @@ describe("faults: Postgres", () => {
         }))
         return { email, status }
       })
-      await sleep(500)
+      await until("traffic under way", async () => reads.answers.length > 30 && writes.answers.length > 2)
       for (let round = 0; round < 3; round++) {
         const terminated = await Effect.runPromise(onAdmin((sql) =>
           sql<{ pid: number }>`SELECT pg_terminate_backend(pid) AS pid FROM pg_stat_activity
                                WHERE datname = ${name} AND pid <> pg_backend_pid()`
         ).pipe(Effect.orDie))
         assert.isNotEmpty(terminated, "there were pool connections to terminate")
-        await sleep(300)
+        const answered = reads.answers.length
+        await until("reads answered since the termination", async () => reads.answers.length > answered + 20)
       }
       const cutAt = Date.now()
       await until("a read after the last termination", async () => (await statusOf(fetch(`${base}/services/${serviceId}`))) === 200, 1_000)
       const recoveredMs = Date.now() - cutAt
-      await sleep(300)
+      const written = writes.answers.length
+      await until("writes answered since", async () => writes.answers.length > written + 1)
       await Promise.all([reads.stop(), writes.stop()])
 
       assert.isAbove(reads.answers.length, 50)

@@ -5,11 +5,10 @@
  * cache serves hits again once Redis is back.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Exit, Layer, Redacted, Scope } from "effect"
+import { Effect, Exit, Scope } from "effect"
 import { type ChildProcess, spawn } from "node:child_process"
-import { insertService, insertUser } from "../utils/fixtures.ts"
+import { databaseWithService, statusOf, until } from "../utils/Faults.ts"
 import { awaitStatus, freePort, type ServiceProcess, startService } from "../utils/ServiceProcess.ts"
-import { scopedDatabase, TestDatabase } from "../utils/TestDatabase.ts"
 import { TEST_JWT_SECRET } from "../utils/TestInfra.ts"
 
 const redisOn = (port: number) =>
@@ -30,15 +29,6 @@ const killed = (child: ChildProcess) =>
     child.kill("SIGKILL")
   })
 
-/** Polls `check` every 100 ms until it holds; fails after `timeoutMs`. */
-const until = async (what: string, check: () => Promise<boolean>, timeoutMs = 10_000) => {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`)
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-}
-
 const readiness = async (base: string) => ((await (await fetch(`${base}/health/ready`)).json()) as { status: string }).status
 
 /** `GET path` from `workers` loops until `stop()`; every status seen. */
@@ -46,7 +36,7 @@ const traffic = (base: string, path: string, workers: number) => {
   let running = true
   const statuses: Array<number> = []
   const loops = Array.from({ length: workers }, async () => {
-    while (running) statuses.push(await fetch(`${base}${path}`).then((r) => r.arrayBuffer().then(() => r.status), () => 0))
+    while (running) statuses.push(await statusOf(fetch(`${base}${path}`)))
   })
   return { statuses, stop: async () => {
     running = false
@@ -73,11 +63,7 @@ describe("faults: Redis", () => {
     let redis: ChildProcess | undefined
     let service: ServiceProcess | undefined
     try {
-      const database = await Effect.runPromise(Scope.provide(scopedDatabase({ migrated: true }), scope))
-      const url = Redacted.value(database.url)
-      const serviceId = await Effect.runPromise(
-        Effect.flatMap(insertUser("provider"), insertService).pipe(Effect.provide(Layer.fresh(TestDatabase({ DATABASE_URL: url }))))
-      )
+      const { serviceId, url } = await databaseWithService(scope)
       const redisPort = await freePort()
       redis = await redisOn(redisPort)
       service = await startService({
@@ -93,7 +79,7 @@ describe("faults: Redis", () => {
       const hitsBefore = await cacheHits(base)
 
       const load = traffic(base, `/services/${serviceId}`, 8)
-      await new Promise((resolve) => setTimeout(resolve, 500))
+      await until("traffic under way", async () => load.statuses.length > 50)
       await killed(redis)
       // During the outage: the per-email login limit (5 failures) holds through the in-memory fallback.
       const email = `limit-${Date.now()}@example.ca`

@@ -4,21 +4,11 @@
  * a slow TCP proxy so that requests are still running when the signal lands.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Exit, Layer, Redacted, Scope } from "effect"
-import { insertService, insertUser } from "../utils/fixtures.ts"
+import { Effect, Exit, Scope } from "effect"
+import { databaseWithService, until } from "../utils/Faults.ts"
 import { awaitStatus, type ServiceProcess, startService } from "../utils/ServiceProcess.ts"
 import { tcpProxy } from "../utils/TcpProxy.ts"
-import { scopedDatabase, TestDatabase } from "../utils/TestDatabase.ts"
 import { TEST_JWT_SECRET } from "../utils/TestInfra.ts"
-
-/** Polls `check` every 20 ms until it holds; fails after `timeoutMs`. */
-const until = async (what: string, check: () => Promise<boolean>, timeoutMs = 10_000) => {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`)
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-}
 
 const usedConnections = async (base: string) => {
   const text = await (await fetch(`${base}/metrics`)).text()
@@ -32,11 +22,7 @@ describe("faults: SIGTERM", () => {
     const proxy = await tcpProxy({ host: "127.0.0.1", port: 5432 })
     let service: ServiceProcess | undefined
     try {
-      const database = await Effect.runPromise(Scope.provide(scopedDatabase({ migrated: true }), scope))
-      const url = Redacted.value(database.url)
-      const serviceId = await Effect.runPromise(
-        Effect.flatMap(insertUser("provider"), insertService).pipe(Effect.provide(Layer.fresh(TestDatabase({ DATABASE_URL: url }))))
-      )
+      const { serviceId, url } = await databaseWithService(scope)
       const viaProxy = new URL(url)
       viaProxy.port = String(proxy.port)
       service = await startService({

@@ -8,15 +8,11 @@ import { assert, describe, it } from "@effect/vitest"
 import { ConfigProvider, Context, Effect, Layer, Schedule } from "effect"
 import { HttpClientRequest } from "effect/http"
 import pkg from "../../package.json" with { type: "json" }
-import * as JobRunner from "../../src/infra/JobRunner.ts"
-import { Mailer } from "../../src/infra/Mailer.ts"
-import { SmsSender } from "../../src/infra/SmsSender.ts"
 import { TelemetryLive } from "../../src/infra/Telemetry.ts"
-import * as NotificationsJobs from "../../src/notifications/Jobs.ts"
-import { NotificationsRepo } from "../../src/notifications/NotificationsRepo.ts"
 import { GaugeSampler } from "../../src/ops/MetricsHttp.ts"
 import { insertService } from "../utils/fixtures.ts"
 import { send, userWithToken } from "../utils/Http.ts"
+import { EmailWorker } from "../utils/Jobs.ts"
 import { type OtlpExport, otlpReceiver, smtpServer } from "../utils/LocalServers.ts"
 import { TestDatabase } from "../utils/TestDatabase.ts"
 import { TestApp, TestRedis } from "../utils/TestInfra.ts"
@@ -40,17 +36,6 @@ const Exporting = Layer.unwrap(Receiver.use((receiver) =>
 const Sampling = GaugeSampler.pipe(
   Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({ OTEL_METRIC_EXPORT_INTERVAL: "200" })))
 )
-
-/** The email workers, delivering through the SMTP server on `port`. */
-const EmailWorker = (port: number) =>
-  Layer.unwrap(Effect.map(NotificationsJobs.tasks, (tasks) => JobRunner.layer(tasks))).pipe(
-    Layer.provide(Layer.mergeAll(Mailer.layer, SmsSender.layer, NotificationsRepo.layer)),
-    Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({
-      SMTP_URL: `smtp://user:pass@127.0.0.1:${port}`,
-      WORKER_QUEUES: "email",
-      JOB_POLL_INTERVAL_MS: "100"
-    })))
-  )
 
 /** OTLP's `AnyValue`, as a plain value. */
 const valueOf = (value: any): unknown =>

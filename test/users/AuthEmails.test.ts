@@ -4,31 +4,16 @@
  * the message works.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { ConfigProvider, Effect, Layer, Schedule } from "effect"
+import { Effect, Layer, Schedule } from "effect"
 import { HttpClientRequest } from "effect/http"
-import * as JobRunner from "../../src/infra/JobRunner.ts"
-import { Mailer } from "../../src/infra/Mailer.ts"
-import { SmsSender } from "../../src/infra/SmsSender.ts"
-import * as NotificationsJobs from "../../src/notifications/Jobs.ts"
-import { NotificationsRepo } from "../../src/notifications/NotificationsRepo.ts"
 import { send } from "../utils/Http.ts"
+import { EmailWorker } from "../utils/Jobs.ts"
 import { smtpServer } from "../utils/LocalServers.ts"
 import { TestDatabase } from "../utils/TestDatabase.ts"
 import { TestApp, TestRedis } from "../utils/TestInfra.ts"
 
 const post = (path: string, body: unknown) => HttpClientRequest.post(path).pipe(HttpClientRequest.bodyJsonUnsafe(body))
 const address = `mail-${Date.now().toString(36)}@example.ca`
-
-/** The email workers, delivering through the SMTP server on `port`. */
-const EmailWorker = (port: number) =>
-  Layer.unwrap(Effect.map(NotificationsJobs.tasks, (tasks) => JobRunner.layer(tasks))).pipe(
-    Layer.provide(Layer.mergeAll(Mailer.layer, SmsSender.layer, NotificationsRepo.layer)),
-    Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({
-      SMTP_URL: `smtp://user:pass@127.0.0.1:${port}`,
-      WORKER_QUEUES: "email",
-      JOB_POLL_INTERVAL_MS: "100"
-    })))
-  )
 
 describe("auth emails", () => {
   it.layer(TestApp.pipe(Layer.provideMerge(Layer.mergeAll(TestDatabase(), TestRedis()))), { timeout: "60 seconds", excludeTestServices: true })(

@@ -8,6 +8,10 @@ import { SqlClient } from "effect/sql/SqlClient"
 import { Ping } from "../../src/domain/Job.ts"
 import { JobQueue } from "../../src/infra/JobQueue.ts"
 import * as JobRunner from "../../src/infra/JobRunner.ts"
+import { Mailer } from "../../src/infra/Mailer.ts"
+import { SmsSender } from "../../src/infra/SmsSender.ts"
+import * as NotificationsJobs from "../../src/notifications/Jobs.ts"
+import { NotificationsRepo } from "../../src/notifications/NotificationsRepo.ts"
 
 export interface Run {
   readonly id: string
@@ -68,4 +72,15 @@ export const awaitJob = (id: string, predicate: (state: JobState) => boolean) =>
 export const enqueuePing = (id: string, options?: Parameters<JobQueue["Service"]["enqueue"]>[1]) =>
   JobQueue.use((queue) => queue.enqueue(new Ping({ id }), options)).pipe(
     Effect.map((option) => option._tag === "Some" ? option.value : undefined)
+  )
+
+/** The real email workers on the current test database, delivering through the SMTP server on `port`. */
+export const EmailWorker = (port: number) =>
+  Layer.unwrap(Effect.map(NotificationsJobs.tasks, (tasks) => JobRunner.layer(tasks))).pipe(
+    Layer.provide(Layer.mergeAll(Mailer.layer, SmsSender.layer, NotificationsRepo.layer)),
+    Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({
+      SMTP_URL: `smtp://user:pass@127.0.0.1:${port}`,
+      WORKER_QUEUES: "email",
+      JOB_POLL_INTERVAL_MS: "100"
+    })))
   )

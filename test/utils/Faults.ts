@@ -1,0 +1,29 @@
+/**
+ * What the fault tests share: polling for a condition, a status that is 0
+ * when nothing answered, and a database holding one provider's service.
+ */
+import { Effect, Layer, Redacted, Scope } from "effect"
+import { insertService, insertUser } from "./fixtures.ts"
+import { scopedDatabase, TestDatabase } from "./TestDatabase.ts"
+
+/** Polls `check` every 20 ms until it holds; fails naming `what` after `timeoutMs`. */
+export const until = async (what: string, check: () => Promise<boolean>, timeoutMs = 10_000) => {
+  const deadline = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
+
+/** The response's status once its body is read; 0 when the request got no answer. */
+export const statusOf = (response: Promise<Response>) => response.then((r) => r.arrayBuffer().then(() => r.status), () => 0)
+
+/** A migrated database, dropped with `scope`, holding one provider and its service. */
+export const databaseWithService = async (scope: Scope.Scope) => {
+  const database = await Effect.runPromise(Scope.provide(scopedDatabase({ migrated: true }), scope))
+  const url = Redacted.value(database.url)
+  const serviceId = await Effect.runPromise(
+    Effect.flatMap(insertUser("provider"), insertService).pipe(Effect.provide(Layer.fresh(TestDatabase({ DATABASE_URL: url }))))
+  )
+  return { name: database.name, url, serviceId }
+}
