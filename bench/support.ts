@@ -48,6 +48,20 @@ export const stop = (child: ChildProcess) =>
     child.kill("SIGTERM")
   })
 
+/**
+ * A benchmark's report: `docs/benchmarks/<name>`, or printed when `quick`
+ * (a short run's numbers are not worth keeping).
+ */
+export const writeReport = async (name: string, report: string, quick: boolean) => {
+  if (quick) {
+    process.stdout.write(report)
+    return
+  }
+  await Fs.mkdir(Path.join(root, "docs/benchmarks"), { recursive: true })
+  await Fs.writeFile(Path.join(root, "docs/benchmarks", name), report)
+  log(`wrote docs/benchmarks/${name}`)
+}
+
 /** Stops every process started so far. */
 export const stopAll = () => Promise.all(children.splice(0).map(stop))
 

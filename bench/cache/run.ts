@@ -14,7 +14,7 @@ import * as Os from "node:os"
 import * as Path from "node:path"
 import pg from "pg"
 import { freePort } from "../../test/utils/ServiceProcess.ts"
-import { fmt, load, log, type Measured, median, root, seededDatabase, start, stopAll, type Target, waitFor } from "../support.ts"
+import { fmt, load, log, type Measured, median, seededDatabase, start, stopAll, type Target, waitFor, writeReport } from "../support.ts"
 
 const quick = process.env.BENCH_QUICK === "1"
 const ROUNDS = quick ? 1 : 3
@@ -241,10 +241,4 @@ From cold the cache already saves **${fmt(100 * (1 - zipfColdOn.statements / zip
 at steady state **${fmt(100 * (1 - zipfWarmOn.statements / zipfOff.statements), 1)} %** (target ≥ 90 %).
 `
 
-if (quick) {
-  process.stdout.write(report)
-} else {
-  await Fs.mkdir(Path.join(root, "docs/benchmarks"), { recursive: true })
-  await Fs.writeFile(Path.join(root, "docs/benchmarks/cache.md"), report)
-  log("wrote docs/benchmarks/cache.md")
-}
+await writeReport("cache.md", report, quick)

@@ -21,7 +21,7 @@ import pg from "pg"
 import { SEED_EMAIL_DOMAIN, SEED_PASSWORD } from "../../src/seed/Seed.ts"
 import { searchPlans } from "./plans.ts"
 import { hashOptions } from "../../src/users/Passwords.ts"
-import { fmt, load as loadOn, log, type Measured, median, root, seededDatabase, start, stop, stopAll, type Target, waitFor } from "../support.ts"
+import { fmt, load as loadOn, log, type Measured, median, root, seededDatabase, start, stop, stopAll, type Target, waitFor, writeReport } from "../support.ts"
 
 const quick = process.env.BENCH_QUICK === "1"
 const ROUNDS = quick ? 1 : 3
@@ -372,11 +372,5 @@ indexes of the exclusion constraints for time windows, btree indexes for sorts a
 ${Object.entries(plans).map(([name, plan]) => `### ${name}\n\n\`\`\`\n${plan}\n\`\`\``).join("\n\n")}
 `
 
-if (quick) {
-  process.stdout.write(report)
-} else {
-  await Fs.mkdir(Path.join(root, "docs/benchmarks"), { recursive: true })
-  await Fs.writeFile(Path.join(root, "docs/benchmarks/http.md"), report)
-  log("wrote docs/benchmarks/http.md")
-}
+await writeReport("http.md", report, quick)
 process.exit(0)

@@ -22,7 +22,7 @@ import { FetchHttpClient } from "effect/http"
 import { OtlpExporter, OtlpSerialization, OtlpTracer } from "effect/observability"
 import pg from "pg"
 import { sampling } from "../../src/infra/Telemetry.ts"
-import { fmt, load, log, type Measured, median, root, seededDatabase, start, waitFor } from "../support.ts"
+import { fmt, load, log, type Measured, median, seededDatabase, start, waitFor, writeReport } from "../support.ts"
 
 const quick = process.env.BENCH_QUICK === "1"
 const ROUNDS = quick ? 1 : 3
@@ -280,11 +280,5 @@ A \`GET /metrics\` scrape of the 100 % process after the runs: **${series.length
 entities, queues and tasks: bounded whatever the traffic (no paths, ids or user values).
 `
 
-if (quick) {
-  process.stdout.write(report)
-} else {
-  await Fs.mkdir(Path.join(root, "docs/benchmarks"), { recursive: true })
-  await Fs.writeFile(Path.join(root, "docs/benchmarks/tracing.md"), report)
-  log("wrote docs/benchmarks/tracing.md")
-}
+await writeReport("tracing.md", report, quick)
 process.exit(0)

@@ -17,9 +17,7 @@
  */
 import { ConfigProvider, Effect, Layer, ManagedRuntime, Tracer } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
-import * as Fs from "node:fs/promises"
 import * as Os from "node:os"
-import * as Path from "node:path"
 import pg from "pg"
 import type { UserId } from "../../src/domain/User.ts"
 import * as RequestScope from "../../src/infra/RequestScope.ts"
@@ -30,6 +28,7 @@ import { Redis } from "../../src/infra/Redis.ts"
 import { Overviews } from "../../src/overviews/Overviews.ts"
 import { UsersRepo } from "../../src/users/UsersRepo.ts"
 import { insertAccount } from "../../test/utils/fixtures.ts"
+import { log, writeReport } from "../support.ts"
 
 const quick = process.env.BENCH_QUICK === "1"
 const ROUNDS = quick ? 2 : 5
@@ -41,7 +40,6 @@ const SIZES = [10, 100, 500] as const
 const CALLS: Record<(typeof SIZES)[number], number> = quick ? { 10: 10, 100: 4, 500: 2 } : { 10: 40, 100: 12, 500: 4 }
 const LOOKUPS = [10, 100, 1000] as const
 
-const log = (message: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${message}\n`)
 const fmt = (n: number, digits = 0) => n.toLocaleString("en-CA", { maximumFractionDigits: digits, minimumFractionDigits: digits })
 const quantile = (xs: ReadonlyArray<number>, q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * q))]!
 const median = (xs: ReadonlyArray<number>) => quantile(xs, 0.5)
@@ -252,10 +250,4 @@ not included. The difference per lookup is what the batching machinery costs.
 ${lookupRows.join("\n")}
 `
 
-if (quick) {
-  process.stdout.write(report)
-} else {
-  await Fs.mkdir(Path.resolve(import.meta.dirname, "../../docs/benchmarks"), { recursive: true })
-  await Fs.writeFile(Path.resolve(import.meta.dirname, "../../docs/benchmarks/reads.md"), report)
-  log("wrote docs/benchmarks/reads.md")
-}
+await writeReport("reads.md", report, quick)

@@ -11,13 +11,12 @@
  * `docs/benchmarks/scale.md`; `BENCH_QUICK=1` for a short run (then nothing
  * is written).
  */
-import { spawnSync } from "node:child_process"
 import * as Fs from "node:fs/promises"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import pg from "pg"
 import { freePort } from "../../test/utils/ServiceProcess.ts"
-import { fmt, log, median, root, start, waitFor } from "../support.ts"
+import { fmt, log, median, start, waitFor, writeReport } from "../support.ts"
 
 const quick = process.env.BENCH_QUICK === "1"
 const DURATION_S = quick ? 8 : 30
@@ -30,7 +29,7 @@ const redisUrl = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379/14"
 const PASSWORD = "Maple-Syrup-2026!"
 const ADMIN = { email: "scale-admin@example.ca", password: "Scale-Out-Admin-1!" }
 
-// ---- a fresh database and the four processes ----
+// ---- a fresh database and the four processes, which migrate it as they start (taking turns) ----
 
 const name = "mh_bench_scale"
 const admin = new pg.Pool({ connectionString: adminUrl, max: 1 })
@@ -38,8 +37,6 @@ await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
 await admin.query(`CREATE DATABASE ${name}`)
 await admin.end()
 const databaseUrl = adminUrl.replace(/\/[^/]*$/, `/${name}`)
-const migrated = spawnSync(process.execPath, ["src/migrate.ts"], { cwd: root, env: { ...process.env, DATABASE_URL: databaseUrl }, encoding: "utf8" })
-if (migrated.status !== 0) throw new Error(`migrations failed: ${migrated.stderr}`)
 
 const dataDir = await Fs.mkdtemp(Path.join(Os.tmpdir(), "mh-bench-scale-"))
 const shared = {
@@ -224,11 +221,5 @@ events) with ${fmt(totals.deliveries)} notification deliveries.
 ${results.map(([what, n]) => `| ${what} | ${n} |`).join("\n")}
 `
 
-if (quick) {
-  process.stdout.write(report)
-} else {
-  await Fs.mkdir(Path.join(root, "docs/benchmarks"), { recursive: true })
-  await Fs.writeFile(Path.join(root, "docs/benchmarks/scale.md"), report)
-  log("wrote docs/benchmarks/scale.md")
-}
+await writeReport("scale.md", report, quick)
 process.exit(results.some(([, n]) => n > 0) || unexpected.length > 0 ? 1 : 0)
