@@ -1,11 +1,13 @@
 /**
  * Postgres faults against the service in its own process: every pool
  * connection terminated under traffic, the database unreachable for a while
- * (through a TCP proxy the test cuts), and a pool exhausted by slow requests.
+ * (through a TCP proxy the test cuts), a statement cancelled by the statement
+ * timeout, and a pool exhausted by slow requests.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Layer, Scope } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
+import pg from "pg"
 import { databaseWithService, statusOf, until } from "../utils/Faults.ts"
 import { awaitStatus, type ServiceProcess, startService } from "../utils/ServiceProcess.ts"
 import { tcpProxy } from "../utils/TcpProxy.ts"
@@ -53,7 +55,7 @@ const setUp = async (scope: Scope.Scope, env: Record<string, string>, viaPort?: 
         Effect.orDie
       )
     )
-  return { base, service, serviceId, name, query }
+  return { base, service, serviceId, name, url, query }
 }
 
 const stopped = async (service: ServiceProcess) => {
@@ -143,6 +145,36 @@ describe("faults: Postgres", () => {
     } finally {
       service?.child.kill("SIGKILL")
       await proxy.close()
+      await Effect.runPromise(Scope.close(scope, Exit.void))
+    }
+  }, 90_000)
+
+  it("a statement past DB_STATEMENT_TIMEOUT_MS is cancelled by Postgres and answers 503 without its SQL", async () => {
+    const scope = Effect.runSync(Scope.make())
+    let service: ServiceProcess | undefined
+    try {
+      const setup = await setUp(scope, { DB_STATEMENT_TIMEOUT_MS: "300" })
+      service = setup.service
+      const { base, serviceId, url } = setup
+      // Another session holds the table: the service's SELECT waits on the lock until Postgres cancels it.
+      const holder = new pg.Client({ connectionString: url })
+      await holder.connect()
+      try {
+        await holder.query("BEGIN")
+        await holder.query("LOCK TABLE services IN ACCESS EXCLUSIVE MODE")
+        const response = await fetch(`${base}/services/${serviceId}`)
+        const text = await response.text()
+        assert.strictEqual(response.status, 503)
+        assert.match(text, /"_tag":"ServiceUnavailable"/)
+        assert.notMatch(text, /SELECT|services\b.*WHERE|statement timeout|canceling/i, "no SQL or Postgres message leaks")
+        await holder.query("ROLLBACK")
+      } finally {
+        await holder.end()
+      }
+      assert.strictEqual(await statusOf(fetch(`${base}/services/${serviceId}`)), 200)
+      await stopped(service)
+    } finally {
+      service?.child.kill("SIGKILL")
       await Effect.runPromise(Scope.close(scope, Exit.void))
     }
   }, 90_000)
