@@ -252,7 +252,7 @@ parent-based sampling — ${verdict(0.03, "tenth")}.
 **What the cost is made of.** Effect's tracer makes every span whether or not it is exported (with tracing off
 they are its native, unexported kind), so what export adds is the OTLP span objects and, for a sampled span, its
 conversion to OTLP at its end (\`makeOtlpSpan\`, on the request's path), the JSON serialisation of each batch
-(\`JSON.stringify\` of up to 1,000 spans, every second) and its POST. In the service, server CPU per request rises by
+(\`JSON.stringify\` of up to 512 spans, every second or when full) and its POST. In the service, server CPU per request rises by
 ${fmt(cpuDelta("service", "full"))} µs (cache hit, ${fmt(result("service", "full").spans, 1)} spans) and ${fmt(cpuDelta("overview", "full"))} µs (overview, ${fmt(result("overview", "full").spans, 1)} spans) at 100 %; with every span dropped by
 the sampler, ${fmt(cpuDelta("service", "dropped"))} and ${fmt(cpuDelta("overview", "dropped"))} µs. A CPU profile of the 100 % process puts the conversion and
 the serialisation on top of the exporter's functions, about equally, then garbage collection of the span objects.

@@ -9,7 +9,8 @@
  *   `parentbased_always_on`; `parentbased_traceidratio` with `0.1` keeps a
  *   tenth of the traces, whole, and follows an incoming `traceparent`'s flag);
  * - `OTEL_SERVICE_NAME`, `OTEL_BSP_SCHEDULE_DELAY` (span batches, ms),
- *   `OTEL_METRIC_EXPORT_INTERVAL` and `OTEL_BLRP_SCHEDULE_DELAY` (logs, ms).
+ *   `OTEL_BSP_MAX_EXPORT_BATCH_SIZE` (spans per batch), `OTEL_METRIC_EXPORT_INTERVAL`
+ *   and `OTEL_BLRP_SCHEDULE_DELAY` (logs, ms).
  */
 import { Config, Console, Context, Effect, Layer, Logger, Option, Schema, Tracer } from "effect"
 import { FetchHttpClient } from "effect/http"
@@ -99,6 +100,7 @@ const exportSettings = Config.all({
   serviceName: Config.String("OTEL_SERVICE_NAME").pipe(Config.withDefault("maplehustle")),
   sampler: samplerConfig,
   spanDelay: Settings.millis("OTEL_BSP_SCHEDULE_DELAY", 5000),
+  spanBatch: Settings.int("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", { default: 512, min: 1, max: 100_000 }),
   metricInterval: Settings.millis("OTEL_METRIC_EXPORT_INTERVAL", 60000),
   logDelay: Settings.millis("OTEL_BLRP_SCHEDULE_DELAY", 1000)
 })
@@ -109,7 +111,7 @@ const exporting = (settings: Config.Success<typeof exportSettings>) => {
   const tracer = Layer.effect(
     Tracer.Tracer,
     Effect.map(
-      OtlpTracer.make({ url: url("traces"), resource, exportInterval: settings.spanDelay }),
+      OtlpTracer.make({ url: url("traces"), resource, exportInterval: settings.spanDelay, maxBatchSize: settings.spanBatch }),
       (otlp) => sampling(otlp, settings.sampler)
     )
   )
