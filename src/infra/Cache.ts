@@ -20,6 +20,12 @@
  *   lookup (single flight); across instances a lease (`SET NX PX`) lets one
  *   instance fill while the others poll briefly for its value, then give up
  *   and read the database themselves.
+ * - **L1** (optional, `CACHE_L1_ENABLED`, off by default): decoded values in
+ *   this process for `CACHE_L1_TTL_MS`, in front of Redis; an invalidation
+ *   evicts them here at once and on every other instance through Redis
+ *   pub/sub. Another instance's eviction arrives a pub/sub delay later, so
+ *   the L1 trades the strict read-after-write guarantee across instances for
+ *   that delay; it is served only while its subscription is up.
  * - **Fail-open**: every Redis command is bounded by `CACHE_TIMEOUT_MS`;
  *   after `BREAKER_THRESHOLD` failures in a row the breaker opens and requests
  *   go straight to the database for `BREAKER_OPEN`, then one command probes.
@@ -59,7 +65,10 @@ const BREAKER_THRESHOLD = 3
 const BREAKER_OPEN_MS = 1_000
 
 export interface EntityStats {
+  /** Hits in Redis or memory, and in the L1. */
   hits: number
+  /** The hits the L1 answered. */
+  l1Hits: number
   misses: number
   /** Hits on a cached "not found". */
   negativeHits: number
@@ -211,7 +220,101 @@ const memoryStore = (capacity: number): Store => {
 
 class CacheUnavailable extends Data.TaggedError("CacheUnavailable")<{ readonly message: string }> {}
 
-const emptyStats = (): EntityStats => ({ hits: 0, misses: 0, negativeHits: 0, errors: 0, lookups: 0, fills: 0, leaseWaits: 0 })
+const emptyStats = (): EntityStats => ({ hits: 0, l1Hits: 0, misses: 0, negativeHits: 0, errors: 0, lookups: 0, fills: 0, leaseWaits: 0 })
+
+/**
+ * The in-process L1: decoded values by key with their tags, least recently
+ * used evicted beyond `capacity`. `epoch` moves on every invalidation, and a
+ * value read or filled before it moved is not kept, so no fill that raced an
+ * invalidation survives it here either.
+ */
+class L1 {
+  private readonly entries = new Map<string, { readonly value: Option.Option<unknown>; readonly tags: ReadonlyArray<string>; readonly expiresAt: number }>()
+  private readonly byTag = new Map<string, Set<string>>()
+  epoch = 0
+  /** Whether invalidations from other instances are arriving; the L1 is neither read nor filled otherwise. */
+  subscribed = false
+
+  private readonly capacity: number
+  private readonly ttlMs: number
+
+  constructor(capacity: number, ttlMs: number) {
+    this.capacity = capacity
+    this.ttlMs = ttlMs
+  }
+
+  get(key: string): Option.Option<Option.Option<unknown>> {
+    const entry = this.subscribed ? this.entries.get(key) : undefined
+    if (entry === undefined) return Option.none()
+    if (entry.expiresAt <= Date.now()) {
+      this.delete(key)
+      return Option.none()
+    }
+    this.entries.delete(key)
+    this.entries.set(key, entry)
+    return Option.some(entry.value)
+  }
+
+  set(key: string, value: Option.Option<unknown>, tags: ReadonlyArray<string>, epoch: number) {
+    if (!this.subscribed || epoch !== this.epoch) return
+    this.delete(key)
+    this.entries.set(key, { value, tags, expiresAt: Date.now() + this.ttlMs })
+    for (const tag of tags) {
+      let keys = this.byTag.get(tag)
+      if (keys === undefined) this.byTag.set(tag, keys = new Set())
+      keys.add(key)
+    }
+    if (this.entries.size > this.capacity) this.delete(this.entries.keys().next().value!)
+  }
+
+  invalidate(tags: ReadonlyArray<string>) {
+    this.epoch++
+    for (const tag of tags) for (const key of [...this.byTag.get(tag) ?? []]) this.delete(key)
+  }
+
+  clear() {
+    this.epoch++
+    this.entries.clear()
+    this.byTag.clear()
+  }
+
+  private delete(key: string) {
+    const entry = this.entries.get(key)
+    if (entry === undefined) return
+    this.entries.delete(key)
+    for (const tag of entry.tags) {
+      const keys = this.byTag.get(tag)
+      keys?.delete(key)
+      if (keys?.size === 0) this.byTag.delete(tag)
+    }
+  }
+}
+
+/**
+ * The L1 over Redis' `client`, subscribed to the invalidations every instance
+ * publishes on `channel`; emptied whenever the subscription comes back, since
+ * messages may have been missed meanwhile.
+ */
+const subscribedL1 = (client: IORedis, channel: string, capacity: number, ttlMs: number) =>
+  Effect.acquireRelease(
+    Effect.sync(() => {
+      const l1 = new L1(capacity, ttlMs)
+      const subscriber = client.duplicate({ connectionName: "maplehustle-cache-l1", enableOfflineQueue: true })
+      subscriber.on("message", (_channel: string, message: string) => l1.invalidate(message.split("\n")))
+      subscriber.on("ready", () => {
+        l1.clear()
+        l1.subscribed = true
+      })
+      subscriber.on("close", () => {
+        l1.subscribed = false
+      })
+      // An error only means Redis is away: "close" has stopped the L1, and ioredis reconnects.
+      subscriber.on("error", () => undefined)
+      subscriber.subscribe(channel).catch(() => undefined)
+      return { l1, subscriber }
+    }),
+    ({ subscriber }) => Effect.sync(() => subscriber.disconnect())
+  )
 
 interface Envelope {
   readonly t: ReadonlyArray<string>
@@ -249,6 +352,15 @@ export const make = Effect.gen(function*() {
   const capacity = yield* Settings.int("CACHE_MEMORY_MAX_ENTRIES", { default: 10_000, min: 1 })
   const prefix = yield* Settings.redisKeyPrefix
   const store = Option.match(redis.client, { onNone: () => memoryStore(capacity), onSome: redisStore })
+  const invalidations = `${prefix}:cache:invalidations`
+  const l1 = Option.isSome(redis.client) && enabled && (yield* Settings.flag("CACHE_L1_ENABLED", false))
+    ? (yield* subscribedL1(
+      redis.client.value,
+      invalidations,
+      yield* Settings.int("CACHE_L1_MAX_ENTRIES", { default: 10_000, min: 1 }),
+      Duration.toMillis(yield* Settings.millis("CACHE_L1_TTL_MS", 5_000))
+    )).l1
+    : undefined
 
   const totals = emptyStats()
   const entities = new Map<string, EntityStats>()
@@ -310,17 +422,29 @@ export const make = Effect.gen(function*() {
 
   const tagKey = (tag: string) => `${prefix}:tag:${tag}`
 
+  /**
+   * New tokens for `tags`, then the message that evicts them from every
+   * instance's L1 (sent whether or not this one has an L1: others may).
+   */
   const replaceTokens = (tags: ReadonlyArray<string>) =>
-    command(() => store.replaceTags(tags.map(tagKey), tags.map(() => randomUUID())))
+    command(() => store.replaceTags(tags.map(tagKey), tags.map(() => randomUUID()))).pipe(
+      Effect.andThen(Option.match(redis.client, {
+        onNone: () => Effect.void,
+        onSome: (client) => Effect.ignore(command(() => client.publish(invalidations, tags.join("\n"))))
+      }))
+    )
 
   const invalidate = (tags: ReadonlyArray<string>): Effect.Effect<void> =>
-    tags.length === 0 || !enabled ? Effect.void : replaceTokens(tags).pipe(
-      Effect.catch(() =>
-        Effect.sync(() => {
-          for (const tag of tags) pending.add(tag)
-        })
+    tags.length === 0 || !enabled ? Effect.void : Effect.suspend(() => {
+      l1?.invalidate(tags)
+      return replaceTokens(tags).pipe(
+        Effect.catch(() =>
+          Effect.sync(() => {
+            for (const tag of tags) pending.add(tag)
+          })
+        )
       )
-    )
+    })
 
   // Invalidations that could not reach Redis, retried until they land.
   yield* Effect.forkScoped(
@@ -344,6 +468,20 @@ export const make = Effect.gen(function*() {
     const tags = ["all", ...o.tags]
     if (pending.size > 0 && tags.some((tag) => pending.has(tag))) return direct
     const key = `${prefix}:v${o.version ?? 1}:${o.entity}:${o.key}`
+    if (l1 !== undefined) {
+      const near = l1.get(key)
+      if (Option.isSome(near)) {
+        const negative = Option.isNone(near.value)
+        count(stats, negative ? "negativeHits" : "hits", o.entity)
+        if (!negative) count(stats, "l1Hits", o.entity)
+        return Effect.as(
+          spanEvent({ "cache.entity": o.entity, "cache.tier": "l1", "cache.hit": true, "cache.negative": negative }),
+          near.value as Option.Option<S["Type"]>
+        )
+      }
+    }
+    // The L1's epoch before this read: a value is kept there only if no invalidation came meanwhile.
+    const epoch = l1?.epoch ?? 0
     const keys = [key, ...tags.map(tagKey)]
     const envelope = envelopeOf(o.schema)
 
@@ -386,7 +524,12 @@ export const make = Effect.gen(function*() {
         const raw = envelope.encode({ t: known as Array<string>, v: Option.getOrNull(value) })
         const ttl = Option.isSome(value) ? Duration.toMillis(Duration.fromInputUnsafe(o.ttl)) : NEGATIVE_TTL_MS
         yield* command(() => store.set(key, raw, jittered(ttl))).pipe(
-          Effect.tap(() => Effect.sync(() => count(stats, "fills", o.entity))),
+          Effect.tap(() =>
+            Effect.sync(() => {
+              count(stats, "fills", o.entity)
+              l1?.set(key, value, tags, epoch)
+            })
+          ),
           Effect.catch(() => Effect.sync(() => count(stats, "errors", o.entity)))
         )
         return value
@@ -427,6 +570,7 @@ export const make = Effect.gen(function*() {
           const found = valid(raw ?? null, tokens)
           if (Option.isSome(found)) {
             const negative = Option.isNone(found.value)
+            l1?.set(key, found.value, tags, epoch)
             count(stats, negative ? "negativeHits" : "hits", o.entity)
             return Effect.as(spanEvent({ ...span, "cache.hit": true, "cache.negative": negative }), found.value)
           }

@@ -39,6 +39,8 @@ export const QueueStatsView = Schema.Struct({
 
 const CacheEntityView = Schema.Struct({
   hits: Schema.Number,
+  /** The hits the in-process L1 answered (`CACHE_L1_ENABLED`); beyond API.md. */
+  l1_hits: Schema.Number,
   negative_hits: Schema.Number,
   misses: Schema.Number,
   errors: Schema.Number,

@@ -92,6 +92,7 @@ export class Ops extends Context.Service<Ops>()("maplehustle/ops/Ops", {
           breaker: cached.breaker,
           entities: Object.fromEntries(Object.entries(cached.entities).map(([entity, s]) => [entity, {
             hits: s.hits,
+            l1_hits: s.l1Hits,
             negative_hits: s.negativeHits,
             misses: s.misses,
             errors: s.errors,

@@ -1,7 +1,8 @@
 /**
  * The cache against the real Redis: hits, misses and expiry, negative
  * entries, values that no longer decode, tags (including a fill that races
- * an invalidation), the stampede across four instances, and a Redis that dies
+ * an invalidation), the optional L1 kept coherent across instances, the
+ * stampede across four instances, and a Redis that dies
  * mid-test and comes back.
  */
 import { assert, describe, it } from "@effect/vitest"
@@ -126,6 +127,47 @@ describe("Cache", () => {
       })
       assert.strictEqual(Option.getOrThrow(yield* onA(Cache.Cache.use((c) => c.get(entry(racing))))).name, "Mittens")
       assert.strictEqual(Option.getOrThrow(yield* onB(Cache.Cache.use((c) => c.get(entry(lookup))))).name, "Gloves")
+    }).pipe(Effect.scoped))
+
+  it.live("the L1: hits stay in process; an invalidation on any instance evicts them everywhere; a raced fill is not kept", () =>
+    Effect.gen(function*() {
+      const prefix = newPrefix()
+      const withL1 = { CACHE_L1_ENABLED: "true", CACHE_TIMEOUT_MS: "1000" }
+      const a = yield* build(cacheOn(prefix, undefined, withL1))
+      const b = yield* build(cacheOn(prefix, undefined, withL1))
+      const on = (instance: typeof a) => <X, E>(effect: Effect.Effect<X, E, Cache.Cache>) => Effect.provide(effect, instance)
+      const read = (instance: typeof a, lookup: Effect.Effect<Option.Option<typeof Item.Type>>) =>
+        on(instance)(Cache.Cache.use((c) => c.get(entry(lookup)))).pipe(Effect.map((found) => Option.getOrThrow(found).name))
+      const l1Hits = (instance: typeof a) => on(instance)(Cache.Cache.use((c) => c.stats)).pipe(Effect.map((s) => s.entities.item?.l1Hits ?? 0))
+      let name = "Scarf"
+      const lookup = Effect.sync(() => Option.some(item(name)))
+      // Each instance subscribes as it starts; until then its L1 is not used.
+      yield* Effect.gen(function*() {
+        yield* read(a, lookup)
+        yield* read(b, lookup)
+        return (yield* l1Hits(a)) > 0 && (yield* l1Hits(b)) > 0
+      }).pipe(Effect.repeat({ until: (both) => both, schedule: Schedule.spaced("20 millis") }), Effect.timeout("5 seconds"))
+
+      // Redis is bypassed on an L1 hit: a changed value in Redis would not show, an invalidation must.
+      name = "Mittens"
+      assert.strictEqual(yield* read(b, lookup), "Scarf", "served from b's L1")
+      yield* on(a)(Cache.Cache.use((c) => c.invalidate(["item:1"])))
+      assert.strictEqual(yield* read(a, lookup), "Mittens", "the invalidating instance at once")
+      yield* read(b, lookup).pipe(
+        Effect.repeat({ until: (seen) => seen === "Mittens", schedule: Schedule.spaced("5 millis") }),
+        Effect.timeout("2 seconds")
+      )
+
+      // A fill that read the old row before the write's invalidation (in this process) is not kept in the L1.
+      const racing = Effect.gen(function*() {
+        const old = item(name)
+        name = "Gloves"
+        yield* on(a)(Cache.Cache.use((c) => c.invalidate(["item:1"])))
+        return Option.some(old)
+      })
+      yield* on(a)(Cache.Cache.use((c) => c.invalidate(["item:1"])))
+      assert.strictEqual(yield* read(a, racing), "Mittens", "the raced fill answers its own request")
+      assert.strictEqual(yield* read(a, lookup), "Gloves", "and is served to no one else")
     }).pipe(Effect.scoped))
 
   it.live("a stampede: 200 concurrent misses of one cold key over four instances run the lookup once", () =>
