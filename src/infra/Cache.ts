@@ -299,18 +299,21 @@ const subscribedL1 = (client: IORedis, channel: string, capacity: number, ttlMs:
   Effect.acquireRelease(
     Effect.sync(() => {
       const l1 = new L1(capacity, ttlMs)
-      const subscriber = client.duplicate({ connectionName: "maplehustle-cache-l1", enableOfflineQueue: true })
+      const subscriber = client.duplicate({ connectionName: "maplehustle-cache-l1", enableOfflineQueue: true, autoResubscribe: false })
       subscriber.on("message", (_channel: string, message: string) => l1.invalidate(message.split("\n")))
+      // On every (re)connection: subscribe, and only once subscribed start afresh and serve the L1.
       subscriber.on("ready", () => {
-        l1.clear()
-        l1.subscribed = true
+        subscriber.subscribe(channel).then(() => {
+          l1.clear()
+          l1.subscribed = true
+        }, () => undefined)
       })
       subscriber.on("close", () => {
         l1.subscribed = false
       })
       // An error only means Redis is away: "close" has stopped the L1, and ioredis reconnects.
       subscriber.on("error", () => undefined)
-      subscriber.subscribe(channel).catch(() => undefined)
+      subscriber.connect().catch(() => undefined)
       return { l1, subscriber }
     }),
     ({ subscriber }) => Effect.sync(() => subscriber.disconnect())
@@ -458,7 +461,14 @@ export const make = Effect.gen(function*() {
   /** In-process single flight: the exit of the lookup in progress for a key. */
   const flights = new Map<string, Deferred.Deferred<Option.Option<unknown>, unknown>>()
 
-  const get = <S extends Schema.Codec<any, any>, E, R>(o: Lookup<S, E, R>): Effect.Effect<Option.Option<S["Type"]>, E, R> => {
+  /**
+   * Decides at each run, not when the Effect is built (the L1, the epoch and
+   * pending invalidations are the state of that moment).
+   */
+  const get = <S extends Schema.Codec<any, any>, E, R>(o: Lookup<S, E, R>): Effect.Effect<Option.Option<S["Type"]>, E, R> =>
+    Effect.suspend(() => getNow(o))
+
+  const getNow = <S extends Schema.Codec<any, any>, E, R>(o: Lookup<S, E, R>): Effect.Effect<Option.Option<S["Type"]>, E, R> => {
     const stats = statsOf(o.entity)
     const direct = Effect.suspend(() => {
       count(stats, "lookups", o.entity)

@@ -232,6 +232,41 @@ describe("Cache", () => {
       }).pipe(Effect.provide(cacheOn(newPrefix(), url)))
     }).pipe(Effect.scoped), 30_000)
 
+  it.live("the L1 stops serving while its subscription is down and starts afresh when it is back", () =>
+    Effect.gen(function*() {
+      const port = yield* Effect.promise(freePort)
+      const start = () => spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" })
+      let server = start()
+      yield* Effect.addFinalizer(() => Effect.sync(() => server.kill("SIGKILL")))
+      const settings = { CACHE_L1_ENABLED: "true", CACHE_L1_TTL_MS: "60000", CACHE_TIMEOUT_MS: "200" }
+      yield* Effect.gen(function*() {
+        const redis = yield* Redis
+        yield* redis.ping("200 millis").pipe(Effect.retry({ schedule: Schedule.spaced("20 millis"), times: 250 }))
+        const cache = yield* Cache.Cache
+        let name = "Scarf"
+        const source = counted(Option.none())
+        const lookup = Effect.andThen(source.lookup, Effect.sync(() => Option.some(item(name))))
+        const read = Effect.map(cache.get(entry(lookup)), (found) => Option.getOrThrow(found).name)
+        const l1Hits = Effect.map(cache.stats, (s) => s.entities.item?.l1Hits ?? 0)
+        yield* Effect.andThen(read, l1Hits).pipe(Effect.repeat({ until: (n) => n > 0, schedule: Schedule.spaced("20 millis") }), Effect.timeout("5 seconds"))
+
+        // Redis gone: invalidations from elsewhere cannot arrive, so the L1 is not read; the row changes meanwhile.
+        server.kill("SIGKILL")
+        name = "Mittens"
+        yield* read.pipe(Effect.repeat({ until: (seen) => seen === "Mittens", schedule: Schedule.spaced("20 millis") }), Effect.timeout("5 seconds"))
+
+        // Back: the L1 starts empty (messages were missed), so the old value never comes back from it.
+        server = start()
+        const hitsBefore = yield* l1Hits
+        const seen: Array<string> = []
+        yield* Effect.andThen(Effect.map(read, (n) => seen.push(n)), l1Hits).pipe(
+          Effect.repeat({ until: (n) => n > hitsBefore, schedule: Schedule.spaced("20 millis") }),
+          Effect.timeout("10 seconds")
+        )
+        assert.deepStrictEqual([...new Set(seen)], ["Mittens"])
+      }).pipe(Effect.provide(cacheOn(newPrefix(), `redis://127.0.0.1:${port}/0`, settings)))
+    }).pipe(Effect.scoped), 30_000)
+
   it.live("Redis hangs: reads are answered without it; an invalidation made meanwhile lands when it wakes", () =>
     Effect.gen(function*() {
       const port = yield* Effect.promise(freePort)
