@@ -22,8 +22,11 @@ export const statusOf = (response: Promise<Response>) => response.then((r) => r.
 export const databaseWithService = async (scope: Scope.Scope) => {
   const database = await Effect.runPromise(Scope.provide(scopedDatabase({ migrated: true }), scope))
   const url = Redacted.value(database.url)
-  const serviceId = await Effect.runPromise(
-    Effect.flatMap(insertUser("provider"), insertService).pipe(Effect.provide(Layer.fresh(TestDatabase({ DATABASE_URL: url }))))
+  const { providerId, serviceId } = await Effect.runPromise(
+    Effect.gen(function*() {
+      const providerId = yield* insertUser("provider")
+      return { providerId, serviceId: yield* insertService(providerId) }
+    }).pipe(Effect.provide(Layer.fresh(TestDatabase({ DATABASE_URL: url }))))
   )
-  return { name: database.name, url, serviceId }
+  return { name: database.name, url, providerId, serviceId }
 }
