@@ -13,7 +13,7 @@ import { GaugeSampler } from "../../src/ops/MetricsHttp.ts"
 import { insertService } from "../utils/fixtures.ts"
 import { send, userWithToken } from "../utils/Http.ts"
 import { EmailWorker } from "../utils/Jobs.ts"
-import { type OtlpExport, otlpReceiver, smtpServer } from "../utils/LocalServers.ts"
+import { type OtlpAttribute, type OtlpExport, otlpReceiver, smtpServer } from "../utils/LocalServers.ts"
 import { TestDatabase } from "../utils/TestDatabase.ts"
 import { TestApp, TestRedis } from "../utils/TestInfra.ts"
 
@@ -38,9 +38,9 @@ const Sampling = GaugeSampler.pipe(
 )
 
 /** OTLP's `AnyValue`, as a plain value. */
-const valueOf = (value: any): unknown =>
+const valueOf = (value: OtlpAttribute["value"]): unknown =>
   value.stringValue ?? value.boolValue ?? (value.intValue !== undefined ? Number(value.intValue) : value.doubleValue)
-const attributesOf = (list: ReadonlyArray<any> | undefined): Record<string, unknown> =>
+const attributesOf = (list: ReadonlyArray<OtlpAttribute> | undefined): Record<string, unknown> =>
   Object.fromEntries((list ?? []).map((a) => [a.key, valueOf(a.value)]))
 
 const SERVER = 2
@@ -62,16 +62,16 @@ interface ExportedSpan {
 
 const spansOf = (received: ReadonlyArray<OtlpExport>): Array<ExportedSpan> =>
   received.filter((e) => e.signal === "traces").flatMap((e) =>
-    e.body.resourceSpans.flatMap((rs: any) =>
-      rs.scopeSpans.flatMap((ss: any) =>
-        ss.spans.map((s: any): ExportedSpan => ({
+    (e.body.resourceSpans ?? []).flatMap((rs) =>
+      rs.scopeSpans.flatMap((ss) =>
+        ss.spans.map((s): ExportedSpan => ({
           traceId: s.traceId,
           spanId: s.spanId,
           parentSpanId: s.parentSpanId === "" ? undefined : s.parentSpanId,
           name: s.name,
           kind: s.kind,
           attributes: attributesOf(s.attributes),
-          events: (s.events ?? []).map((ev: any) => ({ name: ev.name, attributes: attributesOf(ev.attributes) })),
+          events: (s.events ?? []).map((ev) => ({ name: ev.name, attributes: attributesOf(ev.attributes) })),
           links: s.links ?? [],
           resource: attributesOf(rs.resource.attributes)
         }))
@@ -81,7 +81,7 @@ const spansOf = (received: ReadonlyArray<OtlpExport>): Array<ExportedSpan> =>
 
 const metricNamesOf = (received: ReadonlyArray<OtlpExport>) =>
   new Set(received.filter((e) => e.signal === "metrics").flatMap((e) =>
-    e.body.resourceMetrics.flatMap((rm: any) => rm.scopeMetrics.flatMap((sm: any) => sm.metrics.map((m: any) => m.name as string)))
+    (e.body.resourceMetrics ?? []).flatMap((rm) => rm.scopeMetrics.flatMap((sm) => sm.metrics.map((m) => m.name)))
   ))
 
 /** Waits (polling the receiver) until `find` returns something. */

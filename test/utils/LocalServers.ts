@@ -74,11 +74,40 @@ export const smsApi = (respond: (request: SmsRequest) => number = () => 201) =>
     ({ server }) => Effect.promise(() => new Promise<void>((resolve) => server.close(() => resolve())))
   )
 
+/** OTLP's JSON encoding, as far as the tests read it. */
+export interface OtlpAttribute {
+  readonly key: string
+  readonly value: {
+    readonly stringValue?: string
+    readonly boolValue?: boolean
+    readonly intValue?: number | string
+    readonly doubleValue?: number
+  }
+}
+export interface OtlpSpan {
+  readonly traceId: string
+  readonly spanId: string
+  readonly parentSpanId?: string
+  readonly name: string
+  readonly kind: number
+  readonly attributes?: ReadonlyArray<OtlpAttribute>
+  readonly events?: ReadonlyArray<{ readonly name: string; readonly attributes?: ReadonlyArray<OtlpAttribute> }>
+  readonly links?: ReadonlyArray<{ readonly traceId: string; readonly spanId: string }>
+}
+export interface OtlpBody {
+  readonly resourceSpans?: ReadonlyArray<{
+    readonly resource: { readonly attributes?: ReadonlyArray<OtlpAttribute> }
+    readonly scopeSpans: ReadonlyArray<{ readonly spans: ReadonlyArray<OtlpSpan> }>
+  }>
+  readonly resourceMetrics?: ReadonlyArray<{
+    readonly scopeMetrics: ReadonlyArray<{ readonly metrics: ReadonlyArray<{ readonly name: string }> }>
+  }>
+}
+
 /** One OTLP/HTTP export request: its signal (`traces`, `metrics`, `logs`) and JSON body. */
 export interface OtlpExport {
   readonly signal: string
-  // The OTLP JSON payload; tests walk it with the helpers of their own.
-  readonly body: any
+  readonly body: OtlpBody
 }
 
 /** An OTLP/HTTP (JSON) receiver, a collector's stand-in: answers 200 and keeps every export. */
@@ -91,7 +120,7 @@ export const otlpReceiver = Effect.acquireRelease(
         request.on("data", (chunk: Buffer) => chunks.push(chunk))
         request.on("end", () => {
           const signal = /^\/v1\/(traces|metrics|logs)$/.exec(request.url ?? "")?.[1]
-          if (signal !== undefined) received.push({ signal, body: parseJson(Buffer.concat(chunks).toString()) })
+          if (signal !== undefined) received.push({ signal, body: parseJson(Buffer.concat(chunks).toString()) as OtlpBody })
           response.writeHead(signal === undefined ? 404 : 200, { "content-type": "application/json" }).end("{}")
         })
       })
