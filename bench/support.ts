@@ -10,6 +10,16 @@ import * as Fs from "node:fs/promises"
 import * as Path from "node:path"
 import pg from "pg"
 
+/** `BENCH_QUICK=1`: a short run, printed instead of written. */
+export const quick = process.env.BENCH_QUICK === "1"
+/** The load runs' shape: interleaved rounds of `DURATION_S` after `WARMUP_S` per target, `CONNECTIONS` at once. */
+export const ROUNDS = quick ? 1 : 3
+export const DURATION_S = quick ? 3 : 10
+export const WARMUP_S = quick ? 2 : 5
+export const CONNECTIONS = 50
+/** Where the benchmarks create their databases. */
+export const adminUrl = process.env.BENCH_DATABASE_ADMIN_URL ?? "postgres://root@127.0.0.1:5432/postgres"
+
 export const median = (xs: ReadonlyArray<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 export const fmt = (n: number, digits = 0) => n.toLocaleString("en-CA", { maximumFractionDigits: digits, minimumFractionDigits: digits })
 export const log = (message: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${message}\n`)

@@ -14,15 +14,27 @@ import * as Os from "node:os"
 import * as Path from "node:path"
 import pg from "pg"
 import { freePort } from "../../test/utils/ServiceProcess.ts"
-import { fmt, load, log, type Measured, median, seededDatabase, start, stopAll, type Target, waitFor, writeReport } from "../support.ts"
+import {
+  adminUrl,
+  CONNECTIONS,
+  DURATION_S,
+  fmt,
+  load,
+  log,
+  type Measured,
+  median,
+  quick,
+  ROUNDS,
+  seededDatabase,
+  start,
+  stopAll,
+  type Target,
+  waitFor,
+  WARMUP_S,
+  writeReport
+} from "../support.ts"
 
-const quick = process.env.BENCH_QUICK === "1"
-const ROUNDS = quick ? 1 : 3
-const DURATION_S = quick ? 3 : 10
-const WARMUP_S = quick ? 2 : 5
-const CONNECTIONS = 50
 const ZIPF_REQUESTS = quick ? 5_000 : 30_000
-const adminUrl = process.env.BENCH_DATABASE_ADMIN_URL ?? "postgres://root@127.0.0.1:5432/postgres"
 const databaseName = "mh_bench_cache"
 const redisUrl = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379/13"
 const PORTS = { off: 4320, hit: 4321, down: 4322, constant: 4323, memory: 4324, l1: 4325 }

@@ -21,14 +21,28 @@ import pg from "pg"
 import { SEED_EMAIL_DOMAIN, SEED_PASSWORD } from "../../src/seed/Seed.ts"
 import { searchPlans } from "./plans.ts"
 import { hashOptions } from "../../src/users/Passwords.ts"
-import { fmt, load as loadOn, log, type Measured, median, root, seededDatabase, start, stop, stopAll, type Target, waitFor, writeReport } from "../support.ts"
+import {
+  adminUrl,
+  CONNECTIONS,
+  DURATION_S,
+  fmt,
+  load as loadOn,
+  log,
+  type Measured,
+  median,
+  quick,
+  root,
+  ROUNDS,
+  seededDatabase,
+  start,
+  stop,
+  stopAll,
+  type Target,
+  waitFor,
+  WARMUP_S,
+  writeReport
+} from "../support.ts"
 
-const quick = process.env.BENCH_QUICK === "1"
-const ROUNDS = quick ? 1 : 3
-const DURATION_S = quick ? 3 : 10
-const WARMUP_S = quick ? 2 : 5
-const CONNECTIONS = 50
-const adminUrl = process.env.BENCH_DATABASE_ADMIN_URL ?? "postgres://root@127.0.0.1:5432/postgres"
 const databaseName = "mh_bench_http"
 const redisUrl = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379/14"
 const PORTS = { ours: 4310, constant: 4311, select: 4312, login: 4313 }

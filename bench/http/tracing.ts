@@ -22,14 +22,24 @@ import { FetchHttpClient } from "effect/http"
 import { OtlpExporter, OtlpSerialization, OtlpTracer } from "effect/observability"
 import pg from "pg"
 import { sampling } from "../../src/infra/Telemetry.ts"
-import { fmt, load, log, type Measured, median, seededDatabase, start, waitFor, writeReport } from "../support.ts"
+import {
+  adminUrl,
+  CONNECTIONS,
+  DURATION_S,
+  fmt,
+  load,
+  log,
+  type Measured,
+  median,
+  quick,
+  ROUNDS,
+  seededDatabase,
+  start,
+  waitFor,
+  WARMUP_S,
+  writeReport
+} from "../support.ts"
 
-const quick = process.env.BENCH_QUICK === "1"
-const ROUNDS = quick ? 1 : 3
-const DURATION_S = quick ? 3 : 10
-const WARMUP_S = quick ? 2 : 5
-const CONNECTIONS = 50
-const adminUrl = process.env.BENCH_DATABASE_ADMIN_URL ?? "postgres://root@127.0.0.1:5432/postgres"
 const redisUrl = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379/12"
 
 // ---- the receiver: a collector's stand-in that accepts and counts ----

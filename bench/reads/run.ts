@@ -28,11 +28,9 @@ import { Redis } from "../../src/infra/Redis.ts"
 import { Overviews } from "../../src/overviews/Overviews.ts"
 import { UsersRepo } from "../../src/users/UsersRepo.ts"
 import { insertAccount } from "../../test/utils/fixtures.ts"
-import { log, writeReport } from "../support.ts"
+import { adminUrl, log, quick, writeReport } from "../support.ts"
 
-const quick = process.env.BENCH_QUICK === "1"
 const ROUNDS = quick ? 2 : 5
-const adminUrl = process.env.BENCH_DATABASE_ADMIN_URL ?? "postgres://root@127.0.0.1:5432/postgres"
 const databaseName = "mh_bench_reads"
 const databaseUrl = adminUrl.replace(/\/[^/]*$/, `/${databaseName}`)
 const SIZES = [10, 100, 500] as const

@@ -16,15 +16,13 @@ import * as Os from "node:os"
 import * as Path from "node:path"
 import pg from "pg"
 import { freePort } from "../../test/utils/ServiceProcess.ts"
-import { fmt, log, median, start, waitFor, writeReport } from "../support.ts"
+import { adminUrl, fmt, log, median, quick, start, waitFor, writeReport } from "../support.ts"
 
-const quick = process.env.BENCH_QUICK === "1"
 const DURATION_S = quick ? 8 : 30
 const PROVIDERS = 10
 const CLIENTS = 60
 const STOCK = 40
 const DAYS = 7
-const adminUrl = process.env.BENCH_DATABASE_ADMIN_URL ?? "postgres://root@127.0.0.1:5432/postgres"
 const redisUrl = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379/14"
 const PASSWORD = "Maple-Syrup-2026!"
 const ADMIN = { email: "scale-admin@example.ca", password: "Scale-Out-Admin-1!" }
