@@ -165,6 +165,8 @@ const poolSettings = Config.all({
   idleTimeout: Settings.millis("DB_IDLE_TIMEOUT_MS", 30000),
   connectionTTL: Settings.seconds("DB_MAX_LIFETIME_S", 3600),
   statementTimeout: Settings.millis("DB_STATEMENT_TIMEOUT_MS", 30000),
+  /** Named prepared statements, cached per connection; off behind a pooler that cannot keep them (PgBouncer < 1.21 in transaction mode). */
+  preparedStatements: Settings.flag("DB_PREPARED_STATEMENTS", true),
   slowQuery: Settings.millis("SLOW_QUERY_MS", 200)
 })
 
@@ -209,7 +211,8 @@ export const PgLive = Layer.effectContext(Effect.gen(function*() {
     transformJson: false,
     keepAlive: Duration.seconds(30),
     connectTimeout: pool.connectTimeout,
-    startupParameters: { statement_timeout: String(Duration.toMillis(pool.statementTimeout)) }
+    startupParameters: { statement_timeout: String(Duration.toMillis(pool.statementTimeout)) },
+    prepare: pool.preparedStatements
   }
   const slow = statementWatch(Duration.toMillis(pool.slowQuery))
   const { client, counters } = yield* PgPoolClient.make({

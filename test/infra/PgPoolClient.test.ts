@@ -1,7 +1,8 @@
 /**
  * The pool is observable and bounded: counters match what happens, a checkout
  * gives up after DB_ACQUIRE_TIMEOUT_MS, load is shed past DB_POOL_MAX_WAITING,
- * and Postgres cancels statements past DB_STATEMENT_TIMEOUT_MS.
+ * Postgres cancels statements past DB_STATEMENT_TIMEOUT_MS, and
+ * DB_PREPARED_STATEMENTS=false leaves no named statement on the server.
  * Real time throughout (`excludeTestServices`): these are timeouts against a real server.
  */
 import { assert, it } from "@effect/vitest"
@@ -99,3 +100,16 @@ it.layer(
       yield* sql`SELECT 1`
     }))
 })
+
+it.effect("DB_PREPARED_STATEMENTS: named statements are prepared on the server by default, none when it is false", () =>
+  Effect.gen(function*() {
+    const preparedOn = (settings: Record<string, string>) =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient
+        yield* sql`SELECT ${42}::int AS answer`
+        const [row] = yield* sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_prepared_statements`
+        return row!.n
+      }).pipe(Effect.provide(TestDatabase({ DB_POOL_MAX: "1", ...settings })), Effect.orDie)
+    assert.isAbove(yield* preparedOn({}), 0)
+    assert.strictEqual(yield* preparedOn({ DB_PREPARED_STATEMENTS: "false" }), 0)
+  }), { timeout: 60_000 })
