@@ -8,7 +8,7 @@
  * It also gives each request its `RequestScope` (statement count, lookup
  * cache) and records its duration by route template.
  */
-import { ByteSize, Cause, Context, Effect, identity, Layer, Metric, Option, Schema, Tracer } from "effect"
+import { ByteSize, Cause, Context, Duration, Effect, identity, Layer, Metric, Option, Schema, Tracer } from "effect"
 import { HttpIncomingMessage, HttpRouter, HttpServerRequest, HttpServerResponse, HttpTraceContext } from "effect/http"
 import { HttpApiError } from "effect/http-api"
 import { isHttpServerError } from "effect/http/HttpServerError"
@@ -122,17 +122,27 @@ const lostConnection = (cause: Cause.Cause<unknown>) =>
     isConnectionLost(Cause.isFailReason(reason) ? reason.error : Cause.isDieReason(reason) ? reason.defect : undefined)
   )
 
+/** Attempts after the first for a read whose connection was lost: enough for a pool whose connections all died at once. */
+const LOST_READ_RETRIES = 3
+
 /**
- * A read (GET, HEAD) whose database connection was lost mid-request runs once
- * more, on another connection: reads are idempotent, so a terminated backend
- * or a failover costs the client latency, not an error. Writes are not
+ * A read (GET, HEAD) whose database connection was lost mid-request runs
+ * again, on another connection, up to `LOST_READ_RETRIES` times a few
+ * milliseconds apart: reads are idempotent, so a terminated backend or a
+ * failover costs the client latency, not an error (when every connection of
+ * the pool died at once, the next one taken may be dead too). Writes are not
  * retried — whether a lost COMMIT landed is unknown — and answer 503.
  */
 const retryLostReads = (request: HttpServerRequest.HttpServerRequest) =>
-  <A, E, R>(app: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-    request.method === "GET" || request.method === "HEAD"
-      ? Effect.catchCause(app, (cause) => lostConnection(cause) ? app : Effect.failCause(cause))
-      : app
+  <A, E, R>(app: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> => {
+    if (request.method !== "GET" && request.method !== "HEAD") return app
+    const attempt = (retriesLeft: number): Effect.Effect<A, E, R> =>
+      Effect.catchCause(app, (cause) =>
+        retriesLeft > 0 && lostConnection(cause)
+          ? Effect.andThen(Effect.sleep(Duration.millis(5 * (LOST_READ_RETRIES - retriesLeft + 1))), attempt(retriesLeft - 1))
+          : Effect.failCause(cause))
+    return attempt(LOST_READ_RETRIES)
+  }
 
 /** Maps a failed request to its envelope; `undefined` means "a defect": 500. */
 const knownFailure = (cause: Cause.Cause<unknown>, request: HttpServerRequest.HttpServerRequest) => {

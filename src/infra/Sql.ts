@@ -311,14 +311,15 @@ export const violation = (error: SqlError): { readonly code: string | undefined;
 const sessionEnded = new Set(["57P01", "57P02", "57P03"])
 
 /**
- * The statement failed because its connection was lost (the socket closed,
- * or Postgres ended the session), not because of the statement or of the
- * pool: a retry on another connection may well succeed. Acquire timeouts and
- * load shedding are excluded — retrying those would only add load.
+ * The statement failed because its established connection was lost (the
+ * socket closed, or Postgres ended the session), not because of the
+ * statement or of the pool: a retry on another connection may well succeed.
+ * Failures to connect, acquire timeouts and load shedding are excluded —
+ * retrying those would only add waiting and load.
  */
 export const isConnectionLost = (u: unknown): boolean =>
   isSqlError(u) &&
-  ((u.reason._tag === "ConnectionError" && u.reason.operation !== "acquire") || sessionEnded.has(violation(u).code ?? ""))
+  ((u.reason._tag === "ConnectionError" && u.reason.operation === "query") || sessionEnded.has(violation(u).code ?? ""))
 
 /** Keyset condition for a list ordered `created_at DESC, id DESC`: rows after the cursor's `[created_at, id]`. */
 export const olderThan = (sql: SqlClient, table: string, after: Option.Option<readonly [string, string]>) =>
