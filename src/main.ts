@@ -15,6 +15,7 @@ import { RateLimiter } from "./infra/RateLimiter.ts"
 import { layer as CacheLive } from "./infra/Cache.ts"
 import { Redis } from "./infra/Redis.ts"
 import { JwtSecret } from "./infra/Secrets.ts"
+import { GaugeSampler } from "./ops/MetricsHttp.ts"
 import { DatabaseBackend, SqlLive } from "./infra/Sql.ts"
 import * as Settings from "./infra/Settings.ts"
 import { TelemetryLive } from "./infra/Telemetry.ts"
@@ -34,7 +35,7 @@ const AnnounceBackends = Layer.effectDiscard(Effect.gen(function*() {
   yield* Effect.logInfo(`cache and rate limits: ${redis.description}`)
 }))
 
-const MainLive = Layer.mergeAll(AnnounceBackends, ApiLive, WorkerLive).pipe(
+const MainLive = Layer.mergeAll(AnnounceBackends, ApiLive, WorkerLive, GaugeSampler).pipe(
   Layer.provide(InfraLive),
   Layer.provide(TelemetryLive)
 )

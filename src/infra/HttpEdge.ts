@@ -112,10 +112,9 @@ const decodeErrorResponse = (error: HttpApiError.HttpApiSchemaError) => {
 }
 
 const isUnavailable = (u: unknown) =>
-  isConnectionLost(u) ||
   isSqlError(u) &&
-    (u.reason._tag === "ConnectionError" || u.reason._tag === "StatementTimeoutError" ||
-      u.reason._tag === "LockTimeoutError")
+  (u.reason._tag === "ConnectionError" || u.reason._tag === "StatementTimeoutError" ||
+    u.reason._tag === "LockTimeoutError" || isConnectionLost(u))
 
 const lostConnection = (cause: Cause.Cause<unknown>) =>
   cause.reasons.some((reason) =>

@@ -41,19 +41,20 @@ const route = Layer.effectDiscard(Effect.gen(function*() {
   yield* router.add("GET", "/metrics", scrape)
 }))
 
-/** While metrics are pushed, the gauges are sampled at the push interval (the push reads them as they are). */
-export const GaugeSampler = Layer.effectDiscard(Effect.gen(function*() {
+/**
+ * While metrics are pushed over OTLP, the gauges are sampled at the push
+ * interval (the push reads them as they are), in every process type: a
+ * workers-only process has no `/metrics` to scrape but pushes all the same.
+ */
+export const GaugeSampler = Layer.unwrap(Effect.gen(function*() {
+  if (Option.isNone(yield* Config.option(Config.String("OTEL_EXPORTER_OTLP_ENDPOINT")))) return Layer.empty
   const interval = yield* Settings.millis("OTEL_METRIC_EXPORT_INTERVAL", 60000)
-  yield* sampleGauges.pipe(
+  return Layer.effectDiscard(sampleGauges.pipe(
     Effect.catchCause((cause) => Effect.logWarning("sampling the pool and queue gauges failed", cause)),
     Effect.repeat(Schedule.spaced(interval)),
     Effect.withTracerEnabled(false),
     Effect.forkScoped
-  )
+  ))
 }))
 
-export const MetricsRoute = Layer.unwrap(Effect.gen(function*() {
-  const scraped = yield* Settings.flag("METRICS_ENABLED", true)
-  const pushed = Option.isSome(yield* Config.option(Config.String("OTEL_EXPORTER_OTLP_ENDPOINT")))
-  return Layer.mergeAll(scraped ? route : Layer.empty, pushed ? GaugeSampler : Layer.empty)
-}))
+export const MetricsRoute = Layer.unwrap(Effect.map(Settings.flag("METRICS_ENABLED", true), (enabled) => enabled ? route : Layer.empty))

@@ -32,10 +32,13 @@ const Exporting = Layer.unwrap(Receiver.use((receiver) =>
   })))))
 ))
 
-/** The pool and queue gauges, sampled at the push interval as they are when metrics are pushed. */
-const Sampling = GaugeSampler.pipe(
-  Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({ OTEL_METRIC_EXPORT_INTERVAL: "200" })))
-)
+/** The pool and queue gauges, sampled at the push interval as `main.ts` does when metrics are pushed. */
+const Sampling = Layer.unwrap(Receiver.use((receiver) =>
+  Effect.succeed(GaugeSampler.pipe(Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({
+    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+    OTEL_METRIC_EXPORT_INTERVAL: "200"
+  })))))
+))
 
 /** OTLP's `AnyValue`, as a plain value. */
 const valueOf = (value: OtlpAttribute["value"]): unknown =>
