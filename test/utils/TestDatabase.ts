@@ -37,17 +37,15 @@ export const scopedDatabase = (options: { readonly migrated: boolean }) =>
 
 /**
  * `PgClient`, `SqlClient`, `PoolStats` and `DatabaseBackend` on a private clone
- * of the migrated template. `settings` overrides pool variables (`DB_POOL_MAX`, …).
+ * of the migrated template. `settings` overrides pool variables (`DB_POOL_MAX`, …);
+ * with `DATABASE_URL` among them it connects to that database instead, and no
+ * clone is made.
  */
 export const TestDatabase = (settings: Record<string, string> = {}) =>
   Layer.unwrap(Effect.gen(function*() {
-    const database = yield* scopedDatabase({ migrated: true })
+    const url = settings.DATABASE_URL ?? Redacted.value((yield* scopedDatabase({ migrated: true })).url)
     return Layer.fresh(PgLive).pipe(
-      Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({
-        DATABASE_URL: Redacted.value(database.url),
-        DB_POOL_MIN: "0",
-        ...settings
-      })))
+      Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({ DB_POOL_MIN: "0", ...settings, DATABASE_URL: url })))
     )
   })).pipe(Layer.orDie)
 
