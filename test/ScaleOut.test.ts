@@ -75,9 +75,7 @@ describe("scale-out", () => {
       const url = Redacted.value(database.url)
       const shared = {
         DATABASE_URL: url,
-        REDIS_URL: Effect.runSync(Effect.gen(function*() {
-          return yield* testRedisUrl
-        })),
+        REDIS_URL: Effect.runSync(testRedisUrl),
         REDIS_KEY_PREFIX: `test-${crypto.randomUUID()}`,
         JWT_SECRET: TEST_JWT_SECRET,
         DATA_DIR: dataDir,
@@ -247,11 +245,13 @@ describe("scale-out", () => {
       )
       assert.isAbove(work!.jobs as number, CLIENTS * 4, "the scenario's emails and notifications ran")
       assert.isAbove(work!.deliveries as number, CLIENTS, "notifications were delivered")
-    } finally {
-      await Promise.all(processes.map(async (p) => {
+      const exits = await Promise.all(processes.map((p) => {
         p.child.kill("SIGTERM")
-        assert.strictEqual(await p.exited, 0, `a process did not stop cleanly: ${p.output().stderr}`)
+        return p.exited
       }))
+      assert.deepStrictEqual(exits, [0, 0, 0, 0], "every process stops cleanly")
+    } finally {
+      processes.forEach((p) => p.child.kill("SIGKILL"))
       await Effect.runPromise(Scope.close(scope, Exit.void))
       await Fs.rm(dataDir, { recursive: true, force: true })
     }

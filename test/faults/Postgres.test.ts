@@ -11,7 +11,7 @@ import pg from "pg"
 import type { UserId } from "../../src/domain/User.ts"
 import { AccessTokens } from "../../src/users/AccessTokens.ts"
 import { databaseWithService, statusOf, until } from "../utils/Faults.ts"
-import { insertUser } from "../utils/fixtures.ts"
+import { userWithToken, withToken } from "../utils/Http.ts"
 import { awaitStatus, type ServiceProcess, startService } from "../utils/ServiceProcess.ts"
 import { type TcpProxy, tcpProxy } from "../utils/TcpProxy.ts"
 import { onAdmin, TestDatabase } from "../utils/TestDatabase.ts"
@@ -87,14 +87,10 @@ const setUp = async (resources: Resources, env: Record<string, string>, proxy?: 
   /** Bearer tokens of the service's provider and of a new admin, signed as the service checks them. */
   const tokens = () =>
     Effect.runPromise(
-      Effect.gen(function*() {
-        const adminId = yield* insertUser("admin")
-        const issuer = yield* AccessTokens
-        return {
-          provider: yield* issuer.issue({ id: providerId as UserId, role: "provider" }),
-          admin: yield* issuer.issue({ id: adminId as UserId, role: "admin" })
-        }
-      }).pipe(Effect.provide(Layer.mergeAll(Layer.fresh(TestDatabase({ DATABASE_URL: url })), AccessTokens.layer.pipe(Layer.provide(TestJwtSecret)))))
+      Effect.all({ provider: withToken(providerId as UserId, "provider"), admin: userWithToken("admin") }).pipe(
+        Effect.map(({ admin, provider }) => ({ provider: provider.token, admin: admin.token })),
+        Effect.provide(Layer.mergeAll(Layer.fresh(TestDatabase({ DATABASE_URL: url })), AccessTokens.layer.pipe(Layer.provide(TestJwtSecret))))
+      )
     )
   return { base, service, serviceId, name, url, query, tokens }
 }
@@ -107,8 +103,7 @@ const stopped = async (service: ServiceProcess) => {
 describe("faults: Postgres", () => {
   it("every pool connection terminated under traffic: reads succeed, writes commit once or answer 503, the pool recovers at once", withResources(async (resources) => {
     const setup = await setUp(resources, { DB_POOL_MAX: "4" })
-    const service = setup.service
-    const { base, name, query, serviceId } = setup
+    const { base, name, query, service, serviceId } = setup
     const reads = traffic(6, () => statusOf(fetch(`${base}/services/${serviceId}`)))
     // A registration is four statements in one transaction: the user, its verification token, two email jobs.
     const writes = traffic(2, async (n) => {
@@ -127,19 +122,23 @@ describe("faults: Postgres", () => {
                              WHERE datname = ${name} AND pid <> pg_backend_pid()`
       ).pipe(Effect.orDie))
       assert.isNotEmpty(terminated, "there were pool connections to terminate")
+      if (round === 2) break
       const answered = reads.answers.length
       await until("reads answered since the termination", async () => reads.answers.length > answered + 20)
     }
-    const cutAt = Date.now()
-    await until("a read after the last termination", async () => (await statusOf(fetch(`${base}/services/${serviceId}`))) === 200, 1_000)
-    const recoveredMs = Date.now() - cutAt
+    await until(
+      "a read served within a second of the last termination",
+      async () => (await statusOf(fetch(`${base}/services/${serviceId}`))) === 200,
+      1_000
+    )
+    const answered = reads.answers.length
+    await until("reads answered since", async () => reads.answers.length > answered + 20)
     const written = writes.answers.length
     await until("writes answered since", async () => writes.answers.length > written + 1)
     await Promise.all([reads.stop(), writes.stop()])
 
     assert.isAbove(reads.answers.length, 50)
     assert.deepStrictEqual(reads.answers.filter((s) => s !== 200), [], "every read succeeded")
-    assert.isBelow(recoveredMs, 1_000)
     const statuses = new Set(writes.answers.map((w) => w.status))
     assert.isTrue([...statuses].every((s) => s === 201 || s === 503), `writes answered ${[...statuses]}`)
     const created = writes.answers.filter((w) => w.status === 201).map((w) => w.email)
@@ -160,8 +159,7 @@ describe("faults: Postgres", () => {
   it("Postgres unreachable: ready answers 503 and requests 503 at once, then 200 again when it is back", withResources(async (resources) => {
     const proxy = await postgresProxy(resources)
     const setup = await setUp(resources, { DB_CONNECT_TIMEOUT_MS: "500", DB_ACQUIRE_TIMEOUT_MS: "1000" }, proxy)
-    const service = setup.service
-    const { base, serviceId } = setup
+    const { base, service, serviceId } = setup
     proxy.cut()
     await until("ready answers 503", async () => (await statusOf(fetch(`${base}/health/ready`))) === 503)
     const response = await fetch(`${base}/services/${serviceId}`)
@@ -177,8 +175,7 @@ describe("faults: Postgres", () => {
 
   it("a statement past DB_STATEMENT_TIMEOUT_MS is cancelled by Postgres and answers 503 without its SQL", withResources(async (resources) => {
     const setup = await setUp(resources, { DB_STATEMENT_TIMEOUT_MS: "300" })
-    const service = setup.service
-    const { base, serviceId, url } = setup
+    const { base, service, serviceId, url } = setup
     // Another session holds the table: the service's SELECT waits on the lock until Postgres cancels it.
     const holder = new pg.Client({ connectionString: url })
     await holder.connect()
@@ -205,8 +202,7 @@ describe("faults: Postgres", () => {
       { DB_POOL_MAX: "2", DB_POOL_MIN: "2", DB_ACQUIRE_TIMEOUT_MS: "400", DB_POOL_MAX_WAITING: "8" },
       proxy
     )
-    const service = setup.service
-    const { base, serviceId } = setup
+    const { base, service, serviceId } = setup
     const token = await setup.tokens()
     // Every statement now takes at least 150 ms, and an update is a transaction of several: two connections
     // serve about two updates a second, and twenty arrive at once.

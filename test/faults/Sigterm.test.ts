@@ -5,7 +5,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Scope } from "effect"
-import { databaseWithService, until } from "../utils/Faults.ts"
+import { databaseWithService, statusOf, until } from "../utils/Faults.ts"
 import { awaitStatus, type ServiceProcess, startService } from "../utils/ServiceProcess.ts"
 import { tcpProxy } from "../utils/TcpProxy.ts"
 import { TEST_JWT_SECRET } from "../utils/TestInfra.ts"
@@ -37,7 +37,7 @@ describe("faults: SIGTERM", () => {
 
       // Each statement now takes 250 ms: ten requests on two connections keep the server busy for over a second.
       proxy.delayMs = 250
-      const inFlight = Array.from({ length: 10 }, () => fetch(`${base}/services/${serviceId}`).then((r) => r.status, () => 0))
+      const inFlight = Array.from({ length: 10 }, () => statusOf(fetch(`${base}/services/${serviceId}`)))
       await until("both connections busy", async () => (await usedConnections(base)) === 2)
       service.child.kill("SIGTERM")
       await until("new connections refused", () => fetch(`${base}/health/live`).then(() => false, () => true), 5_000)

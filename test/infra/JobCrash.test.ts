@@ -78,7 +78,7 @@ describe("worker processes", () => {
         assert.strictEqual(locked!.n, 0, "nothing stays locked")
         const script = yield* Script
         yield* awaitJob(id!, (s) => s.status === "succeeded").pipe(Effect.provide(TestWorker()), Effect.timeout("10 seconds"))
-        assert.deepStrictEqual(script.runs.filter((r) => r.id === "block:sigterm").length, 1, "ran once more, elsewhere")
+        assert.strictEqual(script.runs.filter((r) => r.id === "block:sigterm").length, 1, "ran once more, elsewhere")
         const [history] = yield* sql<{ n: number }>`SELECT count(*)::int AS n FROM completed_jobs WHERE id = ${id!}::bigint`
         assert.strictEqual(history!.n, 1, "one entry in the history")
       }))
