@@ -23,19 +23,21 @@ export const adminUrl = process.env.BENCH_DATABASE_ADMIN_URL ?? "postgres://root
 export const median = (xs: ReadonlyArray<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 export const fmt = (n: number, digits = 0) => n.toLocaleString("en-CA", { maximumFractionDigits: digits, minimumFractionDigits: digits })
 export const log = (message: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${message}\n`)
-export const node = process.execPath
+const node = process.execPath
 export const root = Path.resolve(import.meta.dirname, "..")
 
-/**
- * Creates `name` afresh on the server of `adminUrl` and seeds it (`npm run seed`, scale 1); answers its URL and
- * what the seed printed.
- */
-export const seededDatabase = async (adminUrl: string, name: string) => {
+/** Creates `name` afresh (dropping any earlier one) on the server of `adminUrl`; answers its URL. */
+export const freshDatabase = async (name: string) => {
   const admin = new pg.Pool({ connectionString: adminUrl, max: 1 })
   await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
   await admin.query(`CREATE DATABASE ${name}`)
   await admin.end()
-  const url = adminUrl.replace(/\/[^/]*$/, `/${name}`)
+  return adminUrl.replace(/\/[^/]*$/, `/${name}`)
+}
+
+/** `freshDatabase(name)`, seeded (`npm run seed`, scale 1); answers its URL and what the seed printed. */
+export const seededDatabase = async (name: string) => {
+  const url = await freshDatabase(name)
   log("seeding (scale 1)")
   const seeded = spawnSync(node, ["src/seed.ts"], { cwd: root, env: { ...process.env, DATABASE_URL: url }, encoding: "utf8" })
   if (seeded.status !== 0) throw new Error(`seed failed: ${seeded.stderr}`)
@@ -59,10 +61,10 @@ export const stop = (child: ChildProcess) =>
   })
 
 /**
- * A benchmark's report: `docs/benchmarks/<name>`, or printed when `quick`
+ * A benchmark's report: `docs/benchmarks/<name>`, or printed on a quick run
  * (a short run's numbers are not worth keeping).
  */
-export const writeReport = async (name: string, report: string, quick: boolean) => {
+export const writeReport = async (name: string, report: string) => {
   if (quick) {
     process.stdout.write(report)
     return

@@ -15,7 +15,6 @@ import * as Path from "node:path"
 import pg from "pg"
 import { freePort } from "../../test/utils/ServiceProcess.ts"
 import {
-  adminUrl,
   CONNECTIONS,
   DURATION_S,
   fmt,
@@ -41,7 +40,7 @@ const PORTS = { off: 4320, hit: 4321, down: 4322, constant: 4323, memory: 4324, 
 
 // ---- dataset ----
 
-const seeded = await seededDatabase(adminUrl, databaseName)
+const seeded = await seededDatabase(databaseName)
 const db = new pg.Pool({ connectionString: seeded.url, max: 1 })
 const allIds = (await db.query<{ id: string }>("SELECT id FROM services WHERE deleted_at IS NULL ORDER BY md5(id::text)")).rows.map((r) => r.id)
 const version = (await db.query<{ server_version: string }>("SHOW server_version")).rows[0]!.server_version
@@ -227,7 +226,7 @@ ${row("reference: constant JSON (bare HttpApi)", constant)}
 ${row("cache off: Postgres on every request", off)}
 ${row("cache on: every request a Redis hit", hit)}
 ${row("cache on with the L1 (\`CACHE_L1_ENABLED\`): every request an L1 hit", l1)}
-${row("cache in process memory: every request a hit (an L1's ceiling)", memory)}
+${row("cache in process memory (no Redis): every request a hit", memory)}
 ${row("cache on, Redis down", down)}
 
 - Cache hit ÷ cache off: **${fmt(hit.rps / off.rps, 2)}×** throughput (target ≥ 2×).
@@ -260,4 +259,4 @@ From cold the cache already saves **${fmt(100 * (1 - zipfColdOn.statements / zip
 at steady state **${fmt(100 * (1 - zipfWarmOn.statements / zipfOff.statements), 1)} %** (target ≥ 90 %).
 `
 
-await writeReport("cache.md", report, quick)
+await writeReport("cache.md", report)

@@ -22,7 +22,6 @@ import { SEED_EMAIL_DOMAIN, SEED_PASSWORD } from "../../src/seed/Seed.ts"
 import { searchPlans } from "./plans.ts"
 import { hashOptions } from "../../src/users/Passwords.ts"
 import {
-  adminUrl,
   CONNECTIONS,
   DURATION_S,
   fmt,
@@ -30,7 +29,6 @@ import {
   log,
   type Measured,
   median,
-  quick,
   root,
   ROUNDS,
   seededDatabase,
@@ -50,7 +48,7 @@ const PORTS = { ours: 4310, constant: 4311, select: 4312, login: 4313 }
 
 // ---- dataset ----
 
-const seeded = await seededDatabase(adminUrl, databaseName)
+const seeded = await seededDatabase(databaseName)
 log(seeded.output)
 const db = new pg.Pool({ connectionString: seeded.url, max: 2 })
 const serviceIds = (await db.query<{ id: string }>(
@@ -386,5 +384,5 @@ indexes of the exclusion constraints for time windows, btree indexes for sorts a
 ${Object.entries(plans).map(([name, plan]) => `### ${name}\n\n\`\`\`\n${plan}\n\`\`\``).join("\n\n")}
 `
 
-await writeReport("http.md", report, quick)
+await writeReport("http.md", report)
 process.exit(0)

@@ -23,7 +23,6 @@ import { OtlpExporter, OtlpSerialization, OtlpTracer } from "effect/observabilit
 import pg from "pg"
 import { sampling } from "../../src/infra/Telemetry.ts"
 import {
-  adminUrl,
   CONNECTIONS,
   DURATION_S,
   fmt,
@@ -65,7 +64,7 @@ const receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port
 
 // ---- dataset and processes ----
 
-const seeded = await seededDatabase(adminUrl, "mh_bench_tracing")
+const seeded = await seededDatabase("mh_bench_tracing")
 const db = new pg.Pool({ connectionString: seeded.url, max: 1 })
 const serviceIds = (await db.query<{ id: string }>(
   "SELECT id FROM services WHERE deleted_at IS NULL ORDER BY md5(id::text) LIMIT 2000"
@@ -290,5 +289,5 @@ A \`GET /metrics\` scrape of the 100 % process after the runs: **${series.length
 entities, queues and tasks: bounded whatever the traffic (no paths, ids or user values).
 `
 
-await writeReport("tracing.md", report, quick)
+await writeReport("tracing.md", report)
 process.exit(0)

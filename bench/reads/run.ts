@@ -248,4 +248,4 @@ not included. The difference per lookup is what the batching machinery costs.
 ${lookupRows.join("\n")}
 `
 
-await writeReport("reads.md", report, quick)
+await writeReport("reads.md", report)
