@@ -96,7 +96,6 @@ const consoleLogger = Effect.map(logFormat, (format) =>
 export const LoggingLive = Logger.layer([consoleLogger])
 
 const exportSettings = Config.all({
-  endpoint: Config.String("OTEL_EXPORTER_OTLP_ENDPOINT"),
   serviceName: Config.String("OTEL_SERVICE_NAME").pipe(Config.withDefault("maplehustle")),
   sampler: samplerConfig,
   spanDelay: Settings.millis("OTEL_BSP_SCHEDULE_DELAY", 5000),
@@ -105,9 +104,9 @@ const exportSettings = Config.all({
   logDelay: Settings.millis("OTEL_BLRP_SCHEDULE_DELAY", 1000)
 })
 
-const exporting = (settings: Config.Success<typeof exportSettings>) => {
+const exporting = (endpoint: string, settings: Config.Success<typeof exportSettings>) => {
   const resource = { serviceName: settings.serviceName, serviceVersion: pkg.version }
-  const url = (signal: string) => `${settings.endpoint.replace(/\/+$/, "")}/v1/${signal}`
+  const url = (signal: string) => `${endpoint.replace(/\/+$/, "")}/v1/${signal}`
   const tracer = Layer.effect(
     Tracer.Tracer,
     Effect.map(
@@ -129,8 +128,7 @@ const exporting = (settings: Config.Success<typeof exportSettings>) => {
 export const TelemetryLive = Layer.unwrap(Effect.gen(function*() {
   const endpoint = yield* Config.option(Config.String("OTEL_EXPORTER_OTLP_ENDPOINT"))
   if (Option.isNone(endpoint)) return LoggingLive
-  const settings = yield* exportSettings
-  return Layer.effectDiscard(Effect.logInfo(`telemetry: exporting OTLP to ${settings.endpoint}`)).pipe(
-    Layer.provideMerge(exporting(settings))
+  return Layer.effectDiscard(Effect.logInfo(`telemetry: exporting OTLP to ${endpoint.value}`)).pipe(
+    Layer.provideMerge(exporting(endpoint.value, yield* exportSettings))
   )
 }))
