@@ -2,7 +2,8 @@
  * `GET /metrics` (API.md: public, `METRICS_ENABLED=false` turns it off): every
  * metric of `infra/Metrics.ts` in Prometheus text. The pool and queue gauges
  * are read from their live sources at each scrape and, when metrics are pushed
- * over OTLP (`OTEL_EXPORTER_OTLP_ENDPOINT`), before each push interval.
+ * over OTLP (`OTEL_EXPORTER_OTLP_ENDPOINT`), every push interval by
+ * `GaugeSampler`, which `main.ts` runs in every process type.
  */
 import { Config, Effect, Layer, Metric, Option, Schedule } from "effect"
 import { HttpRouter, HttpServerResponse } from "effect/http"
