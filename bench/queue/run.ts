@@ -34,6 +34,7 @@ const names: Record<System, string> = { ours: "MapleHustle queue", graphile: "gr
 
 const quick = process.env.BENCH_QUICK === "1"
 const N = quick ? 5_000 : 20_000
+const WARMUP_JOBS = 5_000
 const REPEAT = Number(process.env.BENCH_REPEAT ?? (quick ? 1 : 5))
 const LATENCY_JOBS = quick ? 300 : 1_000
 const RETRY_JOBS = 1_000
@@ -77,17 +78,21 @@ interface Payload {
   readonly t0?: number
 }
 
-const enqueueMany = async (system: System, payloads: ReadonlyArray<Payload>) => {
+/** `first`: the jobs run before any enqueued without it (each system's own priority, whichever way it sorts). */
+const enqueueMany = async (system: System, payloads: ReadonlyArray<Payload>, first = false) => {
   switch (system) {
     case "ours":
       await ours.runPromise(JobQueue.use((queue) =>
-        queue.enqueueMany(payloads.map((p) => ({ job: new Ping({ id: p.t0 === undefined ? p.id : `${p.id}|${p.t0}` }) })))))
+        queue.enqueueMany(payloads.map((p) => ({
+          job: new Ping({ id: p.t0 === undefined ? p.id : `${p.id}|${p.t0}` }),
+          options: { priority: first ? 1 : 0 }
+        })))))
       return
     case "graphile":
-      await graphile.addJobs(payloads.map((payload) => ({ identifier: "noop", payload })))
+      await graphile.addJobs(payloads.map((payload) => ({ identifier: "noop", payload, priority: first ? -1 : 0 })))
       return
     case "pgboss":
-      await boss.insert("bench", payloads.map((data) => ({ data })))
+      await boss.insert("bench", payloads.map((data) => ({ data, priority: first ? 1 : 0 })))
       return
   }
 }
@@ -117,6 +122,7 @@ const clear = async () => {
 // ---- worker processes ----
 
 interface Progress {
+  loaded: boolean
   succeeded: number
   firstStart: number
   lastEnd: number
@@ -130,13 +136,20 @@ interface WorkerProcess {
   readonly memory: Array<{ readonly done: number; readonly rss: number; readonly heap: number }>
 }
 
-const startWorker = (system: System, mode: "noop" | "latency" | "retry", reportMemory = false): WorkerProcess => {
-  const flags = reportMemory ? ["--expose-gc"] : []
+/** `gated`: the process loads its modules, then waits for `go` (see `startTogether`). */
+const startWorker = (system: System, mode: "noop" | "latency" | "retry", options: { readonly reportMemory?: boolean; readonly gated?: boolean } = {}): WorkerProcess => {
+  const flags = options.reportMemory ? ["--expose-gc"] : []
   const child = spawn(process.execPath, [...flags, Path.resolve("bench/queue/worker.ts"), system, mode], {
-    env: { PATH: process.env.PATH ?? "", DATABASE_URL: databaseUrl, CONCURRENCY: "10", REPORT_MEMORY: reportMemory ? "1" : "0" },
-    stdio: ["ignore", "pipe", "inherit"]
+    env: {
+      PATH: process.env.PATH ?? "",
+      DATABASE_URL: databaseUrl,
+      CONCURRENCY: "10",
+      REPORT_MEMORY: options.reportMemory ? "1" : "0",
+      GATED: options.gated ? "1" : "0"
+    },
+    stdio: [options.gated ? "pipe" : "ignore", "pipe", "inherit"]
   })
-  const progress: Progress = { succeeded: 0, firstStart: 0, lastEnd: 0, runs: 0 }
+  const progress: Progress = { loaded: false, succeeded: 0, firstStart: 0, lastEnd: 0, runs: 0 }
   const latencies: Array<number> = []
   const memory: Array<{ readonly done: number; readonly rss: number; readonly heap: number }> = []
   let partial = ""
@@ -145,7 +158,9 @@ const startWorker = (system: System, mode: "noop" | "latency" | "retry", reportM
     partial = lines.pop() ?? ""
     for (const line of lines) {
       const [kind, ...values] = line.split(" ")
-      if (kind === "progress") {
+      if (kind === "loaded") {
+        progress.loaded = true
+      } else if (kind === "progress") {
         const [succeeded, firstStart, lastEnd, runs] = values.map(Number)
         Object.assign(progress, { succeeded, firstStart, lastEnd, runs })
       } else if (kind === "lat") {
@@ -173,8 +188,20 @@ const waitFor = async (condition: () => boolean, timeoutMs: number, what: string
   }
 }
 
-const total = (workers: ReadonlyArray<WorkerProcess>, key: keyof Progress) =>
+const total = (workers: ReadonlyArray<WorkerProcess>, key: "succeeded" | "runs") =>
   workers.reduce((sum, w) => sum + w.progress[key], 0)
+
+/**
+ * `processes` gated workers of `system`, let go at once when all have loaded
+ * their modules: several seconds of CPU, which would otherwise fall inside
+ * the measured window on two cores and give the first process a head start.
+ */
+const startTogether = async (system: System, processes: number) => {
+  const workers = Array.from({ length: processes }, () => startWorker(system, "noop", { gated: true }))
+  await waitFor(() => workers.every((w) => w.progress.loaded), 60_000, `${system} workers to load`)
+  for (const worker of workers) worker.child.stdin!.end("go\n")
+  return workers
+}
 
 // ---- scenarios ----
 
@@ -211,11 +238,18 @@ const singleEnqueue = async (system: System) => {
   results[system].single = `p50 ${fmt(median(durations), 2)} ms; ${fmt(sequential)} jobs/s (1 caller), ${fmt(concurrent)} jobs/s (10 callers)`
 }
 
+/**
+ * `N` jobs through `processes` workers started together, after a warm-up of
+ * `WARMUP_JOBS` per process that runs first (higher priority) and is not
+ * counted: the figure is a running worker's throughput, not a cold process's
+ * first seconds of compiling its code.
+ */
 const throughputOnce = async (system: System, processes: number, r: number) => {
   await clear()
+  for (let i = 0; i < WARMUP_JOBS * processes; i += 1_000) await enqueueMany(system, payloads(1_000, `w-${r}-${i}`), true)
   for (let i = 0; i < N; i += 1_000) await enqueueMany(system, payloads(1_000, `t${r}-${i}`))
   await db.query("VACUUM ANALYZE")
-  const workers = Array.from({ length: processes }, () => startWorker(system, "noop"))
+  const workers = await startTogether(system, processes)
   await waitFor(() => total(workers, "succeeded") >= N, 180_000, `${system} to process ${N} jobs`)
   const first = Math.min(...workers.map((w) => w.progress.firstStart).filter((t) => t > 0))
   const last = Math.max(...workers.map((w) => w.progress.lastEnd))
@@ -301,7 +335,7 @@ const retry = async (system: System) => {
 
 const soak = async () => {
   await clear()
-  const worker = startWorker("ours", "noop", true)
+  const worker = startWorker("ours", "noop", { reportMemory: true })
   for (let i = 0; i < SOAK_JOBS; i += 1_000) {
     await enqueueMany("ours", payloads(1_000, `soak-${i}`))
     // Keep the backlog bounded, as a real producer would, and let vacuum see the churn.
@@ -378,6 +412,9 @@ Settings: 10 handlers per process, pools of 12; graphile-worker with \`localQueu
 \`completeJobBatchDelay 0\`, \`failJobBatchDelay 0\`; pg-boss with LISTEN/NOTIFY, \`localConcurrency 2\` ×
 \`batchSize 5\`, \`burstWhenBatchFull\` and per-job results (retry: \`retryDelay 0\`); ours with its defaults
 (\`JOB_BATCH_SIZE 50\`) and the task's retry schedule set to \`Schedule.spaced(0)\`.
+Processing runs: the worker processes load their modules, then start together on a signal; each run's
+${fmt(WARMUP_JOBS)} jobs per process of warm-up go first (higher priority, not counted), so the figures are running workers'
+throughput — not a cold process's first seconds of compiling its code, nor one process's head start over another.
 
 | scenario | ${systems.map((s) => names[s]).join(" | ")} |
 |---|---|---|---|

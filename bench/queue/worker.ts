@@ -9,6 +9,9 @@
  * Every 25 ms it prints `progress <succeeded> <first start> <last end> <runs>`,
  * `lat <ms>` lines in latency mode, and with `REPORT_MEMORY=1` (and `--expose-gc`)
  * `mem <rss MiB> <live heap MiB>` once a second. SIGTERM stops it.
+ * Jobs whose id starts with `w-` are a warm-up: run, never counted.
+ * With `GATED=1` it prints `loaded` once its modules are, and starts only
+ * when a `go` line arrives on stdin, so several processes start together.
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { ConfigProvider, Effect, Layer, Schedule } from "effect"
@@ -18,6 +21,11 @@ import { Ping } from "../../src/domain/Job.ts"
 import { JobQueue } from "../../src/infra/JobQueue.ts"
 import * as JobRunner from "../../src/infra/JobRunner.ts"
 import { PgLive } from "../../src/infra/Sql.ts"
+
+if (process.env.GATED === "1") {
+  process.stdout.write("loaded\n")
+  await new Promise<void>((resolve) => process.stdin.once("data", () => resolve()))
+}
 
 const [system, mode] = process.argv.slice(2) as ["ours" | "graphile" | "pgboss", "noop" | "latency" | "retry"]
 const databaseUrl = process.env.DATABASE_URL!
@@ -33,6 +41,8 @@ const latencies: Array<number> = []
 
 /** The benchmark's handler, shared by all three systems. */
 const handle = (id: string, t0: number | undefined) => {
+  // Warm-up jobs (ids `w-…`) run first and are not counted (see the benchmark's throughput runs).
+  if (id.startsWith("w-")) return
   const started = now()
   runs++
   if (firstStart === 0) firstStart = started

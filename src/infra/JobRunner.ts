@@ -271,7 +271,8 @@ export const layer = (tasks: ReadonlyArray<Task>) =>
         }
       }, (span) =>
         definition.handle(decoded.value, { jobId: job.id, attempt: job.attempt, maxAttempts: job.maxAttempts }).pipe(
-          Effect.withParentSpan(span),
+          // No stack capture: it would name this line for every job (measured: 7 % of a no-op job's CPU).
+          Effect.withParentSpan(span, { captureStackTrace: false }),
           Effect.matchCauseEffect({
             onSuccess: (): Effect.Effect<Outcome> => {
               span.attribute("job.outcome", outcomeNames.Succeeded)
