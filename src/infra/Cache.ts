@@ -478,17 +478,18 @@ export const make = Effect.gen(function*() {
     const tags = ["all", ...o.tags]
     if (pending.size > 0 && tags.some((tag) => pending.has(tag))) return direct
     const key = `${prefix}:v${o.version ?? 1}:${o.entity}:${o.key}`
+
+    /** A hit in `tier`: counted, and marked on the request's span. */
+    const served = (tier: Store["kind"] | "l1", value: Option.Option<S["Type"]>) => {
+      const negative = Option.isNone(value)
+      count(stats, negative ? "negativeHits" : "hits", o.entity)
+      if (tier === "l1" && !negative) count(stats, "l1Hits", o.entity)
+      return Effect.as(spanEvent({ "cache.entity": o.entity, "cache.tier": tier, "cache.hit": true, "cache.negative": negative }), value)
+    }
+
     if (l1 !== undefined) {
       const near = l1.get(key)
-      if (Option.isSome(near)) {
-        const negative = Option.isNone(near.value)
-        count(stats, negative ? "negativeHits" : "hits", o.entity)
-        if (!negative) count(stats, "l1Hits", o.entity)
-        return Effect.as(
-          spanEvent({ "cache.entity": o.entity, "cache.tier": "l1", "cache.hit": true, "cache.negative": negative }),
-          near.value as Option.Option<S["Type"]>
-        )
-      }
+      if (Option.isSome(near)) return served("l1", near.value as Option.Option<S["Type"]>)
     }
     // The L1's epoch before this read: a value is kept there only if no invalidation came meanwhile.
     const epoch = l1?.epoch ?? 0
@@ -569,24 +570,22 @@ export const make = Effect.gen(function*() {
         )
       })
 
-    const span = { "cache.entity": o.entity, "cache.tier": store.kind }
+    const attributes = { "cache.entity": o.entity, "cache.tier": store.kind }
     return command(() => store.mget(keys)).pipe(
       Effect.matchEffect({
         onFailure: () => {
           count(stats, "errors", o.entity)
-          return Effect.andThen(spanEvent({ ...span, "cache.hit": false, "cache.error": true }), direct)
+          return Effect.andThen(spanEvent({ ...attributes, "cache.hit": false, "cache.error": true }), direct)
         },
         onSuccess: ([raw, ...tokens]) => {
           const found = valid(raw ?? null, tokens)
           if (Option.isSome(found)) {
-            const negative = Option.isNone(found.value)
             l1?.set(key, found.value, tags, epoch)
-            count(stats, negative ? "negativeHits" : "hits", o.entity)
-            return Effect.as(spanEvent({ ...span, "cache.hit": true, "cache.negative": negative }), found.value)
+            return served(store.kind, found.value)
           }
           count(stats, "misses", o.entity)
           return singleFlight(tokens).pipe(
-            Effect.withSpan(`cache.fill ${o.entity}`, { attributes: { ...span, "cache.hit": false } }, {
+            Effect.withSpan(`cache.fill ${o.entity}`, { attributes: { ...attributes, "cache.hit": false } }, {
               captureStackTrace: false
             })
           )

@@ -199,8 +199,10 @@ export class JobQueue extends Context.Service<JobQueue>()("maplehustle/infra/Job
         )
       })
 
+    const queueOf = (job: Job, options: EnqueueOptions | undefined) => options?.queue ?? defaultQueue[job._tag]
+
     const toRow = (job: Job, options: EnqueueOptions | undefined, trace: unknown) => ({
-        queue: options?.queue ?? defaultQueue[job._tag],
+        queue: queueOf(job, options),
         task: job._tag,
         payload: encodeJob(job),
         priority: options?.priority ?? 0,
@@ -215,9 +217,8 @@ export class JobQueue extends Context.Service<JobQueue>()("maplehustle/infra/Job
      * Enqueues `job` in the current transaction, if any. Returns the new job's
      * id, or `None` when a pending job with the same key kept its place.
      */
-    const enqueue = (job: Job, options?: EnqueueOptions) => {
-      const queue = options?.queue ?? defaultQueue[job._tag]
-      return Effect.gen(function*() {
+    const enqueue = (job: Job, options?: EnqueueOptions) =>
+      Effect.gen(function*() {
         const row = toRow(job, options, yield* currentTraceparent)
         const inserted = yield* insert(options?.replace === true && options.key !== undefined, [row])
         return Option.fromNullishOr(inserted[0]?.id)
@@ -226,10 +227,13 @@ export class JobQueue extends Context.Service<JobQueue>()("maplehustle/infra/Job
         // The PRODUCER span the job's runs link back to (its traceparent is the one stored).
         Effect.withSpan(`enqueue ${job._tag}`, {
           kind: "producer",
-          attributes: { "job.queue": queue, "job.task": job._tag, ...(options?.key === undefined ? {} : { "job.key": options.key }) }
+          attributes: {
+            "job.queue": queueOf(job, options),
+            "job.task": job._tag,
+            ...(options?.key === undefined ? {} : { "job.key": options.key })
+          }
         }, { captureStackTrace: false })
       )
-    }
 
     /** Many jobs in one statement; returns how many were inserted (key duplicates are dropped). */
     const enqueueMany = (entries: ReadonlyArray<{ readonly job: Job; readonly options?: EnqueueOptions }>) => {

@@ -95,12 +95,18 @@ const consoleLogger = Effect.map(logFormat, (format) =>
 
 export const LoggingLive = Logger.layer([consoleLogger])
 
+/** Where OTLP goes (`<endpoint>/v1/…`); none: no export. */
+export const otlpEndpoint = Config.option(Config.String("OTEL_EXPORTER_OTLP_ENDPOINT"))
+
+/** How often metrics are pushed over OTLP. */
+export const metricExportInterval = Settings.millis("OTEL_METRIC_EXPORT_INTERVAL", 60000)
+
 const exportSettings = Config.all({
   serviceName: Config.String("OTEL_SERVICE_NAME").pipe(Config.withDefault("maplehustle")),
   sampler: samplerConfig,
   spanDelay: Settings.millis("OTEL_BSP_SCHEDULE_DELAY", 5000),
   spanBatch: Settings.int("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", { default: 512, min: 1, max: 100_000 }),
-  metricInterval: Settings.millis("OTEL_METRIC_EXPORT_INTERVAL", 60000),
+  metricInterval: metricExportInterval,
   logDelay: Settings.millis("OTEL_BLRP_SCHEDULE_DELAY", 1000)
 })
 
@@ -126,7 +132,7 @@ const exporting = (endpoint: string, settings: Config.Success<typeof exportSetti
 
 /** Logging always; OTLP export of traces, metrics and logs when an endpoint is set. */
 export const TelemetryLive = Layer.unwrap(Effect.gen(function*() {
-  const endpoint = yield* Config.option(Config.String("OTEL_EXPORTER_OTLP_ENDPOINT"))
+  const endpoint = yield* otlpEndpoint
   if (Option.isNone(endpoint)) return LoggingLive
   return Layer.effectDiscard(Effect.logInfo(`telemetry: exporting OTLP to ${endpoint.value}`)).pipe(
     Layer.provideMerge(exporting(endpoint.value, yield* exportSettings))

@@ -5,10 +5,11 @@
  * over OTLP (`OTEL_EXPORTER_OTLP_ENDPOINT`), every push interval by
  * `GaugeSampler`, which `main.ts` runs in every process type.
  */
-import { Config, Effect, Layer, Metric, Option, Schedule } from "effect"
+import { Effect, Layer, Metric, Option, Schedule } from "effect"
 import { HttpRouter, HttpServerResponse } from "effect/http"
 import { PrometheusMetrics } from "effect/observability"
 import { JobQueue } from "../infra/JobQueue.ts"
+import { metricExportInterval, otlpEndpoint } from "../infra/Telemetry.ts"
 import * as Metrics from "../infra/Metrics.ts"
 import * as Settings from "../infra/Settings.ts"
 import { PoolStats } from "../infra/Sql.ts"
@@ -48,8 +49,8 @@ const route = Layer.effectDiscard(Effect.gen(function*() {
  * workers-only process has no `/metrics` to scrape but pushes all the same.
  */
 export const GaugeSampler = Layer.unwrap(Effect.gen(function*() {
-  if (Option.isNone(yield* Config.option(Config.String("OTEL_EXPORTER_OTLP_ENDPOINT")))) return Layer.empty
-  const interval = yield* Settings.millis("OTEL_METRIC_EXPORT_INTERVAL", 60000)
+  if (Option.isNone(yield* otlpEndpoint)) return Layer.empty
+  const interval = yield* metricExportInterval
   return Layer.effectDiscard(sampleGauges.pipe(
     Effect.catchCause((cause) => Effect.logWarning("sampling the pool and queue gauges failed", cause)),
     Effect.repeat(Schedule.spaced(interval)),
