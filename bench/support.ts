@@ -138,3 +138,13 @@ export const load = async (target: Target, seconds: number, connections: number,
     cpuUs: ((await processCpu(pid)) - cpuBefore) * 1e6 / Math.max(1, result.requests.total)
   }))
 }
+
+/** A target's rounds in one figure each: medians of the rates and times, sums of the failures and conflicts. */
+export const summarize = (rounds: ReadonlyArray<Measured>) => ({
+  rps: median(rounds.map((m) => m.rps)),
+  p50: median(rounds.map((m) => m.p50)),
+  p99: median(rounds.map((m) => m.p99)),
+  cpuUs: median(rounds.map((m) => m.cpuUs)),
+  failures: rounds.reduce((sum, m) => sum + m.failures, 0),
+  conflicts: rounds.reduce((sum, m) => sum + m.conflicts, 0)
+})

@@ -21,12 +21,12 @@ import {
   load,
   log,
   type Measured,
-  median,
   quick,
   ROUNDS,
   seededDatabase,
   start,
   stopAll,
+  summarize,
   type Target,
   waitFor,
   WARMUP_S,
@@ -114,16 +114,7 @@ for (let round = 1; round <= ROUNDS; round++) {
     runs.get(key)!.push(measured)
   }
 }
-const result = (key: Key) => {
-  const measured = runs.get(key)!
-  return {
-    rps: median(measured.map((m) => m.rps)),
-    p50: median(measured.map((m) => m.p50)),
-    p99: median(measured.map((m) => m.p99)),
-    cpuUs: median(measured.map((m) => m.cpuUs)),
-    failures: measured.reduce((sum, m) => sum + m.failures, 0)
-  }
-}
+const result = (key: Key) => summarize(runs.get(key)!)
 
 // ---- statements under a Zipf(0.99) mix ----
 

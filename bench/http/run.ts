@@ -28,13 +28,13 @@ import {
   load as loadOn,
   log,
   type Measured,
-  median,
   root,
   ROUNDS,
   seededDatabase,
   start,
   stop,
   stopAll,
+  summarize,
   type Target,
   waitFor,
   WARMUP_S,
@@ -151,14 +151,7 @@ const measure = async (keys: ReadonlyArray<string>) => {
       runs.get(key)!.push(measured)
     }
   }
-  return new Map([...runs].map(([key, results]) => [key, {
-    rps: median(results.map((r) => r.rps)),
-    p50: median(results.map((r) => r.p50)),
-    p99: median(results.map((r) => r.p99)),
-    failures: results.reduce((sum, r) => sum + r.failures, 0),
-    cpuUs: median(results.map((r) => r.cpuUs)),
-    conflicts: results.reduce((sum, r) => sum + r.conflicts, 0)
-  }]))
+  return new Map([...runs].map(([key, results]) => [key, summarize(results)]))
 }
 
 const reads = await measure(["constant", "select", "service", "search"])

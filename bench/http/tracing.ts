@@ -34,6 +34,7 @@ import {
   ROUNDS,
   seededDatabase,
   start,
+  summarize,
   waitFor,
   WARMUP_S,
   writeReport
@@ -159,13 +160,7 @@ for (let round = 1; round <= ROUNDS; round++) {
 }
 const result = (route: Route, mode: Mode) => {
   const measured = runs.get(`${route} ${mode}`)!
-  return {
-    rps: median(measured.map((m) => m.rps)),
-    p99: median(measured.map((m) => m.p99)),
-    cpuUs: median(measured.map((m) => m.cpuUs)),
-    spans: median(measured.map((m) => m.spans)),
-    failures: measured.reduce((sum, m) => sum + m.failures, 0)
-  }
+  return { ...summarize(measured), spans: median(measured.map((m) => m.spans)) }
 }
 
 // The receiver's totals over the service runs (the in-process runs below export to it too).
