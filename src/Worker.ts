@@ -51,10 +51,14 @@ const TaskDependenciesLive = Layer.mergeAll(
   Transactions.layer
 )
 
-export const WorkerLive = Layer.unwrap(Effect.gen(function*() {
-  if (!(yield* Settings.flag("WORKERS_ENABLED", true))) return Layer.empty
+const WorkersLive = Layer.unwrap(Effect.gen(function*() {
   return Layer.mergeAll(
     JobRunner.layer(yield* allTasks),
     Cron.layer(yield* MaintenanceCron.schedules)
   )
 })).pipe(Layer.provide(TaskDependenciesLive))
+
+/** Only a process that runs workers builds what the tasks need (mail and SMS settings are read there alone). */
+export const WorkerLive = Layer.unwrap(
+  Effect.map(Settings.flag("WORKERS_ENABLED", true), (enabled) => enabled ? WorkersLive : Layer.empty)
+)
