@@ -59,7 +59,9 @@ export const sampling = (tracer: Tracer.Tracer, sampler: Sampler): Tracer.Tracer
       const parent = options.parent
       const local = Option.isSome(parent) && parent.value._tag === "Span"
       const follows = local || (sampler.parentBased && Option.isSome(parent))
-      const sampled = follows ? options.sampled : options.sampled && Math.random() < sampler.ratio
+      // Not following a remote parent means ignoring its flag, which Effect has already copied into `sampled`.
+      const remote = Option.isSome(parent) && !local
+      const sampled = follows ? options.sampled : (remote || options.sampled) && Math.random() < sampler.ratio
       return tracer.span(sampled === options.sampled ? options : { ...options, sampled })
     },
     ...(tracer.context === undefined ? {} : { context: tracer.context })

@@ -52,6 +52,10 @@ describe("sampling", () => {
       const recorded = recordingBehind({ parentBased: false, ratio: 0 })
       yield* rootWithChild.pipe(Effect.withParentSpan(remoteParent(true)), Effect.withTracer(recorded.tracer))
       assert.deepStrictEqual(sampledOf(recorded.spans), { root: false, child: false })
+
+      const alwaysOn = recordingBehind({ parentBased: false, ratio: 1 })
+      yield* rootWithChild.pipe(Effect.withParentSpan(remoteParent(false)), Effect.withTracer(alwaysOn.tracer))
+      assert.deepStrictEqual(sampledOf(alwaysOn.spans), { root: true, child: true })
     }))
 
   it.effect("ratio 0.25 keeps about a quarter of the traces, each whole", () =>
