@@ -258,10 +258,10 @@ they are its native, unexported kind), so what export adds is the OTLP span obje
 conversion to OTLP at its end (\`makeOtlpSpan\`, on the request's path), the JSON serialisation of each batch
 (\`JSON.stringify\` of up to 512 spans, every second or when full) and its POST. In the service, server CPU per request rises by
 ${fmt(cpuDelta("service", "full"))} µs (cache hit, ${fmt(result("service", "full").spans, 1)} spans) and ${fmt(cpuDelta("overview", "full"))} µs (overview, ${fmt(result("overview", "full").spans, 1)} spans) at 100 %; with every span dropped by
-the sampler, ${fmt(cpuDelta("service", "dropped"))} and ${fmt(cpuDelta("overview", "dropped"))} µs. A CPU profile of the 100 % process puts the conversion and
-the serialisation on top of the exporter's functions, about equally, then garbage collection of the span objects.
-The throughput cost is larger than the CPU delta because the receiver shares the two cores (${fmt(runBytes / 1e6, 1)} MB of
-JSON in ${fmt(runExports)} exports over the runs).
+the sampler, ${fmt(cpuDelta("service", "dropped"))} and ${fmt(cpuDelta("overview", "dropped"))} µs. A CPU profile of a 100 % process taken apart from
+this run (\`node --cpu-prof\`, \`docs/performance.md\`) put the conversion and the serialisation on top of the exporter's
+functions, then garbage collection of the span objects. The receiver shares the two cores and the benchmark's process
+(${fmt(runBytes / 1e6, 1)} MB of JSON in ${fmt(runExports)} exports over the runs and their warm-ups).
 
 The same two-span tree (a server span with a request's ten attributes, one child) made ${fmt(REPEATS)} times in this process:
 

@@ -11,7 +11,7 @@
  * - Repeated keys are safe: `byId` leaves them to `SqlResolver.findById`,
  *   which answers every caller of a repeated id; `byParent` hands `execute`
  *   each parent once, so a repeated parent gets its rows once.
- * - One span per batch (`<name>` with `request.count` and links to the
+ * - One span per batch (`<name>` with `batchSize` and links to the
  *   callers), never one per lookup, so a composite read's spans do not grow
  *   with its size.
  * - Each lookup is cached for the rest of its HTTP request (`RequestScope`).
