@@ -230,12 +230,8 @@ describe("scale-out", () => {
       )
       assert.deepStrictEqual(paid, { bookings: CLIENTS + 1, bookingPayments: CLIENTS + 1, orders: STOCK, orderPayments: STOCK })
       await none("no job is dead", `SELECT id, task, last_error FROM jobs WHERE status = 'dead'`)
+      // A job recorded twice, or a notification sent twice on one channel, the schema refuses (a primary key, a unique index).
       await none("every finished job ran once", `SELECT id, task, attempts FROM completed_jobs WHERE attempts <> 1`)
-      await none("no job recorded twice", `SELECT id FROM completed_jobs GROUP BY id HAVING count(*) > 1`)
-      await none(
-        "each notification delivered once per channel",
-        `SELECT notification_id, channel FROM notification_deliveries WHERE status = 'sent' GROUP BY 1, 2 HAVING count(*) > 1`
-      )
       await none("each cron tick enqueued once", `SELECT key FROM all_jobs WHERE key LIKE '%:____-__-__T%' GROUP BY key HAVING count(*) > 1`)
       const [ticks] = await sql(`SELECT count(*)::int AS n FROM all_jobs WHERE key LIKE '%:____-__-__T%' AND status = 'succeeded'`)
       assert.strictEqual(ticks!.n, cron.length, "each schedule's missed tick ran, once")

@@ -8,11 +8,11 @@
  * 10,000 services, cache on against off, counted by Postgres. Writes `docs/benchmarks/cache.md`; `BENCH_QUICK=1` for a
  * short run (then nothing is written).
  */
-import { spawn } from "node:child_process"
 import * as Fs from "node:fs/promises"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import pg from "pg"
+import { spawnRedis } from "../../test/utils/LocalServers.ts"
 import { freePort } from "../../test/utils/ServiceProcess.ts"
 import {
   CONNECTIONS,
@@ -52,7 +52,7 @@ const hotIds = allIds.slice(0, 2_000)
 
 // A Redis that is down: a port with a server that was started and killed, so nothing answers there.
 const deadPort = await freePort()
-const dead = spawn("redis-server", ["--port", String(deadPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" })
+const dead = spawnRedis(deadPort)
 await new Promise((resolve) => setTimeout(resolve, 200))
 dead.kill("SIGKILL")
 

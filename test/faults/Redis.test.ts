@@ -6,17 +6,16 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Scope } from "effect"
-import { type ChildProcess, spawn } from "node:child_process"
+import type { ChildProcess } from "node:child_process"
 import { databaseWithService, statusOf, until } from "../utils/Faults.ts"
+import { spawnRedis } from "../utils/LocalServers.ts"
 import { awaitStatus, freePort, type ServiceProcess, startService } from "../utils/ServiceProcess.ts"
 import { TEST_JWT_SECRET } from "../utils/TestInfra.ts"
 
 const redisOn = (port: number) =>
   new Promise<ChildProcess>((resolve, reject) => {
-    const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
-      stdio: ["ignore", "pipe", "ignore"]
-    })
-    child.stdout.on("data", (chunk: Buffer) => {
+    const child = spawnRedis(port, "pipe")
+    child.stdout!.on("data", (chunk: Buffer) => {
       if (chunk.toString().includes("Ready to accept connections")) resolve(child)
     })
     child.once("error", reject)

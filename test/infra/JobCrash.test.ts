@@ -42,8 +42,11 @@ const awaitLine = (lines: ReadonlyArray<string>, pattern: RegExp) =>
     Effect.timeout("20 seconds")
   )
 
+/** SIGTERM, then the exit: by the process itself, as an interrupted main fiber (`NodeRuntime`'s 130), not a failure. */
 const stop = (process: { readonly child: ChildProcess; readonly exited: Promise<number | null> }) =>
-  Effect.andThen(Effect.sync(() => process.child.kill("SIGTERM")), Effect.promise(() => process.exited))
+  Effect.andThen(Effect.sync(() => process.child.kill("SIGTERM")), Effect.promise(() => process.exited)).pipe(
+    Effect.tap((code) => Effect.sync(() => assert.strictEqual(code, 130, "the worker shuts down on SIGTERM")))
+  )
 
 describe("worker processes", () => {
   it.layer(
@@ -77,7 +80,7 @@ describe("worker processes", () => {
         const [locked] = yield* sql<{ n: number }>`SELECT count(*)::int AS n FROM jobs WHERE status = 'running'`
         assert.strictEqual(locked!.n, 0, "nothing stays locked")
         const script = yield* Script
-        yield* awaitJob(id!, (s) => s.status === "succeeded").pipe(Effect.provide(TestWorker()), Effect.timeout("10 seconds"))
+        yield* awaitJob(id!, (s) => s.status === "succeeded").pipe(Effect.provide(TestWorker()))
         assert.strictEqual(script.runs.filter((r) => r.id === "block:sigterm").length, 1, "ran once more, elsewhere")
         const [history] = yield* sql<{ n: number }>`SELECT count(*)::int AS n FROM completed_jobs WHERE id = ${id!}::bigint`
         assert.strictEqual(history!.n, 1, "one entry in the history")

@@ -4,25 +4,13 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Schedule } from "effect"
-import { spawn } from "node:child_process"
 import { Redis } from "../../src/infra/Redis.ts"
+import { awaitRedisPing, spawnRedis } from "../utils/LocalServers.ts"
 import { freePort } from "../utils/ServiceProcess.ts"
 import { TestRedis } from "../utils/TestInfra.ts"
 
 const redisServer = (port: number) =>
-  Effect.acquireRelease(
-    Effect.sync(() =>
-      spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
-        stdio: "ignore"
-      })
-    ),
-    (child) => Effect.sync(() => child.kill("SIGKILL"))
-  )
-
-const awaitPing = Effect.gen(function*() {
-  const redis = yield* Redis
-  return yield* redis.ping("200 millis").pipe(Effect.retry({ schedule: Schedule.spaced("20 millis"), times: 250 }))
-})
+  Effect.acquireRelease(Effect.sync(() => spawnRedis(port)), (child) => Effect.sync(() => child.kill("SIGKILL")))
 
 describe("Redis", () => {
   it.live("fails fast while Redis is down and reconnects when it returns", () =>
@@ -31,7 +19,7 @@ describe("Redis", () => {
       const first = yield* redisServer(port)
       yield* Effect.gen(function*() {
         const redis = yield* Redis
-        yield* awaitPing
+        yield* awaitRedisPing
 
         first.kill("SIGKILL")
         const [elapsed, error] = yield* redis.ping("1 second").pipe(
@@ -43,7 +31,7 @@ describe("Redis", () => {
         assert.isBelow(Duration.toMillis(elapsed), 1000, "no hang: commands fail instead of queueing")
 
         yield* redisServer(port)
-        yield* awaitPing
+        yield* awaitRedisPing
       }).pipe(Effect.provide(TestRedis(`redis://127.0.0.1:${port}/0`)))
     }), 30_000)
 

@@ -1,12 +1,15 @@
 /**
  * Real protocol peers on loopback for delivery tests: an SMTP server that keeps
- * what it receives, an HTTP server standing in for a Twilio-style SMS API, and
- * an OTLP/HTTP receiver standing in for the OpenTelemetry Collector.
+ * what it receives, an HTTP server standing in for a Twilio-style SMS API, an
+ * OTLP/HTTP receiver standing in for the OpenTelemetry Collector, and
+ * throwaway Redis servers for the tests that stop one.
  */
-import { Effect, Schema } from "effect"
+import { Effect, Schedule, Schema } from "effect"
+import { spawn } from "node:child_process"
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
 import { SMTPServer } from "smtp-server"
+import { Redis } from "../../src/infra/Redis.ts"
 
 const parseJson = Schema.decodeUnknownSync(Schema.fromJsonString(Schema.Unknown))
 
@@ -129,3 +132,15 @@ export const otlpReceiver = Effect.acquireRelease(
   ),
   ({ server }) => Effect.promise(() => new Promise<void>((resolve) => server.close(() => resolve())))
 )
+
+/** A redis-server of the test's own on `port` (loopback, nothing persisted); the caller kills it. */
+export const spawnRedis = (port: number, stdout: "ignore" | "pipe" = "ignore") =>
+  spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
+    stdio: ["ignore", stdout, "ignore"]
+  })
+
+/** Waits (up to 5 s) until the `Redis` service's server answers. */
+export const awaitRedisPing = Effect.gen(function*() {
+  const redis = yield* Redis
+  return yield* redis.ping("200 millis").pipe(Effect.retry({ schedule: Schedule.spaced("20 millis"), times: 250 }))
+})
