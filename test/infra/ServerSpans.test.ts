@@ -10,15 +10,10 @@ import { insertService } from "../utils/fixtures.ts"
 import { send, userWithToken } from "../utils/Http.ts"
 import { TestDatabase } from "../utils/TestDatabase.ts"
 import { TestApp, TestRedis } from "../utils/TestInfra.ts"
+import { recordingTracer } from "../utils/Spans.ts"
 
-const spans: Array<Tracer.NativeSpan> = []
-const Recording = Layer.succeed(Tracer.Tracer, Tracer.make({
-  span(options) {
-    const span = new Tracer.NativeSpan(options)
-    spans.push(span)
-    return span
-  }
-}))
+const { spans, tracer } = recordingTracer()
+const Recording = Layer.succeed(Tracer.Tracer, tracer)
 
 const serverSpanOf = (requestId: string) =>
   spans.find((span) => span.kind === "server" && span.attributes.get("http.request_id") === requestId)

@@ -7,18 +7,12 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Tracer } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
 import { TestDatabase } from "../utils/TestDatabase.ts"
+import { recordingTracer } from "../utils/Spans.ts"
 
 /** Runs `effect` under a tracer that keeps every span it starts. */
 const traced = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
   Effect.gen(function*() {
-    const spans: Array<Tracer.NativeSpan> = []
-    const tracer = Tracer.make({
-      span(options) {
-        const span = new Tracer.NativeSpan(options)
-        spans.push(span)
-        return span
-      }
-    })
+    const { spans, tracer } = recordingTracer()
     const exit = yield* Effect.exit(effect.pipe(Effect.withSpan("caller"), Effect.provideService(Tracer.Tracer, tracer)))
     return { exit, spans }
   })

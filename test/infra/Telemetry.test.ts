@@ -5,18 +5,12 @@
 import { assert, describe, it } from "@effect/vitest"
 import { ConfigProvider, Console, Effect, Exit, Layer, Schema, Tracer } from "effect"
 import { LoggingLive, type Sampler, samplerConfig, sampling } from "../../src/infra/Telemetry.ts"
+import { recordingTracer } from "../utils/Spans.ts"
 
 /** A tracer recording every span it makes, behind the sampler. */
 const recordingBehind = (sampler: Sampler) => {
-  const spans: Array<Tracer.NativeSpan> = []
-  const inner = Tracer.make({
-    span(options) {
-      const span = new Tracer.NativeSpan(options)
-      spans.push(span)
-      return span
-    }
-  })
-  return { spans, tracer: sampling(inner, sampler) }
+  const { spans, tracer } = recordingTracer()
+  return { spans, tracer: sampling(tracer, sampler) }
 }
 
 const rootWithChild = Effect.void.pipe(Effect.withSpan("child"), Effect.withSpan("root"))

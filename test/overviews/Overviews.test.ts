@@ -16,6 +16,7 @@ import { insertAccount, insertBooking, insertService } from "../utils/fixtures.t
 import { send, statementsOf, userWithToken, withToken } from "../utils/Http.ts"
 import { TestDatabase } from "../utils/TestDatabase.ts"
 import { NoCache, TestApp, TestRedis } from "../utils/TestInfra.ts"
+import { recordingTracer } from "../utils/Spans.ts"
 
 const get = (path: string) => HttpClientRequest.get(path)
 
@@ -210,19 +211,13 @@ describe("overviews", () => {
         const spansPerSize: Array<ReadonlyArray<string>> = []
         for (const n of [1, 10, 100]) {
           const account = yield* insertAccount({ bookings: n, orders: n })
-          const names: Array<string> = []
-          const tracer = Tracer.make({
-            span(options) {
-              names.push(options.name)
-              return new Tracer.NativeSpan(options)
-            }
-          })
+          const { spans, tracer } = recordingTracer()
           const id = account.client as UserId
           yield* overviews.user({ id, role: "client" }, id).pipe(
             Effect.provideService(RequestScope.CurrentRequestScope, RequestScope.make()),
             Effect.provideService(Tracer.Tracer, tracer)
           )
-          spansPerSize.push(names.sort())
+          spansPerSize.push(spans.map((span) => span.name).sort())
         }
         assert.deepStrictEqual(spansPerSize[1], spansPerSize[0])
         assert.deepStrictEqual(spansPerSize[2], spansPerSize[0])
