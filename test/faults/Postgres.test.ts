@@ -10,29 +10,13 @@ import { SqlClient } from "effect/sql/SqlClient"
 import pg from "pg"
 import type { UserId } from "../../src/domain/User.ts"
 import { AccessTokens } from "../../src/users/AccessTokens.ts"
-import { databaseWithService, statusOf, until } from "../utils/Faults.ts"
+import { databaseWithService, statusOf, traffic, until } from "../utils/Faults.ts"
 import { userWithToken, withToken } from "../utils/Http.ts"
 import { awaitStatus, type ServiceProcess, startService } from "../utils/ServiceProcess.ts"
 import { type TcpProxy, tcpProxy } from "../utils/TcpProxy.ts"
 import { onAdmin, TestDatabase } from "../utils/TestDatabase.ts"
 import { TEST_JWT_SECRET, TestJwtSecret } from "../utils/TestInfra.ts"
 
-/** `send` from `workers` loops until `stop()`; what each call answered (0: no answer). */
-const traffic = <A>(workers: number, send: (n: number) => Promise<A>) => {
-  let running = true
-  let n = 0
-  const answers: Array<A> = []
-  const loops = Array.from({ length: workers }, async () => {
-    while (running) answers.push(await send(n++))
-  })
-  return {
-    answers,
-    stop: async () => {
-      running = false
-      await Promise.all(loops)
-    }
-  }
-}
 
 /** What a test starts, released after it whatever happens: the database's scope, service processes, proxies. */
 interface Resources {

@@ -7,7 +7,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Scope } from "effect"
 import type { ChildProcess } from "node:child_process"
-import { databaseWithService, statusOf, until } from "../utils/Faults.ts"
+import { databaseWithService, metricValue, statusOf, traffic, until } from "../utils/Faults.ts"
 import { spawnRedis } from "../utils/LocalServers.ts"
 import { awaitStatus, freePort, type ServiceProcess, startService } from "../utils/ServiceProcess.ts"
 import { TEST_JWT_SECRET } from "../utils/TestInfra.ts"
@@ -30,24 +30,7 @@ const killed = (child: ChildProcess) =>
 
 const readiness = async (base: string) => ((await (await fetch(`${base}/health/ready`)).json()) as { status: string }).status
 
-/** `GET path` from `workers` loops until `stop()`; every status seen. */
-const traffic = (base: string, path: string, workers: number) => {
-  let running = true
-  const statuses: Array<number> = []
-  const loops = Array.from({ length: workers }, async () => {
-    while (running) statuses.push(await statusOf(fetch(`${base}${path}`)))
-  })
-  return { statuses, stop: async () => {
-    running = false
-    await Promise.all(loops)
-  } }
-}
-
-const cacheHits = async (base: string) => {
-  const text = await (await fetch(`${base}/metrics`)).text()
-  const line = text.split("\n").find((l) => l.startsWith("cache_requests") && l.includes(`entity="service"`) && l.includes(`result="hit"`))
-  return line === undefined ? 0 : Number(line.split(" ").at(-1))
-}
+const cacheHits = (base: string) => metricValue(base, "cache_requests", `entity="service"`, `result="hit"`)
 
 const failedLogin = (base: string, email: string) =>
   fetch(`${base}/auth/login`, {
@@ -77,8 +60,8 @@ describe("faults: Redis", () => {
       await fetch(`${base}/services/${serviceId}`)
       const hitsBefore = await cacheHits(base)
 
-      const load = traffic(base, `/services/${serviceId}`, 8)
-      await until("traffic under way", async () => load.statuses.length > 50)
+      const load = traffic(8, () => statusOf(fetch(`${base}/services/${serviceId}`)))
+      await until("traffic under way", async () => load.answers.length > 50)
       await killed(redis)
       // During the outage: the per-email login limit (5 failures) holds through the in-memory fallback.
       const email = `limit-${Date.now()}@example.ca`
@@ -94,8 +77,8 @@ describe("faults: Redis", () => {
       await until("the cache serves hits again", async () => (await cacheHits(base)) > hitsAtRestart + 100)
       await load.stop()
 
-      assert.isAbove(load.statuses.length, 500, "traffic ran throughout")
-      assert.deepStrictEqual(load.statuses.filter((s) => s !== 200), [], "no request failed")
+      assert.isAbove(load.answers.length, 500, "traffic ran throughout")
+      assert.deepStrictEqual(load.answers.filter((s) => s !== 200), [], "no request failed")
       service.child.kill("SIGTERM")
       assert.strictEqual(await service.exited, 0)
     } finally {

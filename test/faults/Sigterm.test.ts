@@ -5,16 +5,12 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Scope } from "effect"
-import { databaseWithService, statusOf, until } from "../utils/Faults.ts"
+import { databaseWithService, metricValue, statusOf, until } from "../utils/Faults.ts"
 import { awaitStatus, type ServiceProcess, startService } from "../utils/ServiceProcess.ts"
 import { tcpProxy } from "../utils/TcpProxy.ts"
 import { TEST_JWT_SECRET } from "../utils/TestInfra.ts"
 
-const usedConnections = async (base: string) => {
-  const text = await (await fetch(`${base}/metrics`)).text()
-  const line = text.split("\n").find((l) => l.startsWith(`db_client_connection_count{state="used"}`))
-  return Number(line?.split(" ").at(-1) ?? 0)
-}
+const usedConnections = (base: string) => metricValue(base, `db_client_connection_count{state="used"}`)
 
 describe("faults: SIGTERM", () => {
   it("to the API under load: requests in flight complete, new ones are refused, exit 0", async () => {
