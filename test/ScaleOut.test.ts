@@ -11,13 +11,12 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Redacted, Scope } from "effect"
-import { SqlClient } from "effect/sql/SqlClient"
 import * as Fs from "node:fs/promises"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import * as MaintenanceCron from "../src/maintenance/Cron.ts"
 import { awaitStatus, type ServiceProcess, startService } from "./utils/ServiceProcess.ts"
-import { scopedDatabase, TestDatabase } from "./utils/TestDatabase.ts"
+import { queryOn, scopedDatabase } from "./utils/TestDatabase.ts"
 import { TEST_JWT_SECRET, testRedisUrl } from "./utils/TestInfra.ts"
 
 const ADMIN = { email: "scale-admin@example.ca", password: "Scale-Out-Admin-1!" }
@@ -81,13 +80,7 @@ describe("scale-out", () => {
         DATA_DIR: dataDir,
         DB_POOL_MAX: "5"
       }
-      const sql = (query: string, params: ReadonlyArray<unknown> = []) =>
-        Effect.runPromise(
-          SqlClient.use((client) => client.unsafe<Record<string, unknown>>(query, params)).pipe(
-            Effect.provide(TestDatabase({ DATABASE_URL: url })),
-            Effect.orDie
-          )
-        )
+      const sql = queryOn(url)
       // Every schedule last ticked three days ago: both workers start at once and race to catch up its latest tick.
       const cron = await Effect.runPromise(MaintenanceCron.schedules)
       await sql(

@@ -6,7 +6,6 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Layer, Scope } from "effect"
-import { SqlClient } from "effect/sql/SqlClient"
 import pg from "pg"
 import type { UserId } from "../../src/domain/User.ts"
 import { AccessTokens } from "../../src/users/AccessTokens.ts"
@@ -14,7 +13,7 @@ import { databaseWithService, statusOf, traffic, until } from "../utils/Faults.t
 import { userWithToken, withToken } from "../utils/Http.ts"
 import { awaitStatus, type ServiceProcess, startService } from "../utils/ServiceProcess.ts"
 import { type TcpProxy, tcpProxy } from "../utils/TcpProxy.ts"
-import { onAdmin, TestDatabase } from "../utils/TestDatabase.ts"
+import { onAdmin, queryOn, TestDatabase } from "../utils/TestDatabase.ts"
 import { TEST_JWT_SECRET, TestJwtSecret } from "../utils/TestInfra.ts"
 
 
@@ -61,13 +60,7 @@ const setUp = async (resources: Resources, env: Record<string, string>, proxy?: 
   resources.services.push(service)
   const base = `http://127.0.0.1:${service.port}`
   await awaitStatus(`${base}/health/ready`, 200, 30_000)
-  const query = (text: string, params: ReadonlyArray<unknown> = []) =>
-    Effect.runPromise(
-      SqlClient.use((sql) => sql.unsafe<Record<string, unknown>>(text, params)).pipe(
-        Effect.provide(Layer.fresh(TestDatabase({ DATABASE_URL: url }))),
-        Effect.orDie
-      )
-    )
+  const query = queryOn(url)
   /** Bearer tokens of the service's provider and of a new admin, signed as the service checks them. */
   const tokens = () =>
     Effect.runPromise(

@@ -57,3 +57,15 @@ export const currentDatabaseUrl = Effect.gen(function*() {
   url.pathname = `/${row!.currentDatabase}`
   return url.toString()
 })
+
+/**
+ * Runs `text` with `params` on the database at `url` (a pool of its own each
+ * time), for tests that check a service process's database from outside it.
+ */
+export const queryOn = (url: string) => (text: string, params: ReadonlyArray<unknown> = []) =>
+  Effect.runPromise(
+    SqlClient.use((sql) => sql.unsafe<Record<string, unknown>>(text, params)).pipe(
+      Effect.provide(Layer.fresh(TestDatabase({ DATABASE_URL: url }))),
+      Effect.orDie
+    )
+  )
