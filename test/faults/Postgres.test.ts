@@ -140,6 +140,10 @@ describe("faults: Postgres", () => {
     const body = await response.json() as { _tag: string; message: string }
     assert.strictEqual(body._tag, "ServiceUnavailable")
     assert.notMatch(JSON.stringify(body), /127\.0\.0\.1|5432|ECONN|postgres/i, "nothing of the connection leaks")
+    // The scrape does not need the database: it answers, with the pool's gauges, while Postgres is away.
+    const scrape = await fetch(`${base}/metrics`)
+    assert.strictEqual(scrape.status, 200)
+    assert.match(await scrape.text(), /^db_client_connection_max\S* 20$/m)
     proxy.restore()
     await awaitStatus(`${base}/health/ready`, 200, 10_000)
     assert.strictEqual(await statusOf(fetch(`${base}/services/${serviceId}`)), 200)

@@ -31,14 +31,15 @@ describe("faults: SIGTERM", () => {
       const base = `http://127.0.0.1:${service.port}`
       await awaitStatus(`${base}/health/ready`, 200, 30_000)
 
-      // Each statement now takes 250 ms: ten requests on two connections keep the server busy for over a second.
+      // Each statement now takes 250 ms: twenty requests on two connections keep the server busy for over two
+      // seconds, and a scrape answers within its half-second budget for the queue counts.
       proxy.delayMs = 250
-      const inFlight = Array.from({ length: 10 }, () => statusOf(fetch(`${base}/services/${serviceId}`)))
+      const inFlight = Array.from({ length: 20 }, () => statusOf(fetch(`${base}/services/${serviceId}`)))
       await until("both connections busy", async () => (await usedConnections(base)) === 2)
       service.child.kill("SIGTERM")
       await until("new connections refused", () => fetch(`${base}/health/live`).then(() => false, () => true), 5_000)
 
-      assert.deepStrictEqual(await Promise.all(inFlight), Array(10).fill(200), "every request in flight completed")
+      assert.deepStrictEqual(await Promise.all(inFlight), Array(20).fill(200), "every request in flight completed")
       assert.strictEqual(await service.exited, 0)
     } finally {
       service?.child.kill("SIGKILL")
