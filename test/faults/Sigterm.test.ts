@@ -10,7 +10,8 @@ import { awaitStatus, type ServiceProcess, startService } from "../utils/Service
 import { tcpProxy } from "../utils/TcpProxy.ts"
 import { TEST_JWT_SECRET } from "../utils/TestInfra.ts"
 
-const usedConnections = (base: string) => metricValue(base, `db_client_connection_count{state="used"}`)
+const connections = (base: string, which: "used" | "pending") =>
+  metricValue(base, which === "used" ? `db_client_connection_count{state="used"}` : "db_client_connection_pending_requests")
 
 describe("faults: SIGTERM", () => {
   it("to the API under load: requests in flight complete, new ones are refused, exit 0", async () => {
@@ -18,7 +19,7 @@ describe("faults: SIGTERM", () => {
     const proxy = await tcpProxy({ host: "127.0.0.1", port: 5432 })
     let service: ServiceProcess | undefined
     try {
-      const { serviceId, url } = await databaseWithService(scope)
+      const { providerId, url } = await databaseWithService(scope)
       const viaProxy = new URL(url)
       viaProxy.port = String(proxy.port)
       service = await startService({
@@ -31,11 +32,12 @@ describe("faults: SIGTERM", () => {
       const base = `http://127.0.0.1:${service.port}`
       await awaitStatus(`${base}/health/ready`, 200, 30_000)
 
-      // Each statement now takes 250 ms: twenty requests on two connections keep the server busy for over two
-      // seconds, and a scrape answers within its half-second budget for the queue counts.
+      // Each statement now takes 250 ms: twenty listings (a query each; lookups by id would be batched into
+      // one) on two connections keep the server busy for over two seconds.
       proxy.delayMs = 250
-      const inFlight = Array.from({ length: 20 }, () => statusOf(fetch(`${base}/services/${serviceId}`)))
-      await until("both connections busy", async () => (await usedConnections(base)) === 2)
+      const inFlight = Array.from({ length: 20 }, () => statusOf(fetch(`${base}/services?provider_id=${providerId}`)))
+      await until("both connections busy and requests waiting", async () =>
+        (await connections(base, "used")) === 2 && (await connections(base, "pending")) > 0)
       service.child.kill("SIGTERM")
       await until("new connections refused", () => fetch(`${base}/health/live`).then(() => false, () => true), 5_000)
 
