@@ -24,6 +24,7 @@ import {
   Cause,
   Config,
   Data,
+  Deferred,
   Duration,
   Effect,
   Exit,
@@ -466,18 +467,24 @@ export const layer = (tasks: ReadonlyArray<Task>) =>
     )
 
     // NOTIFY from other processes; when the listening connection drops, listen again. Polling covers the gap.
+    // The queues start once the first LISTEN has answered (or failed): their first claim then finds every job
+    // committed before it, and a NOTIFY for any later one reaches them.
+    const listening = yield* Deferred.make<void>()
     const listener = yield* Effect.forkIn(
       Effect.scoped(Effect.gen(function*() {
         const notifications = yield* store.listen(NOTIFY_CHANNEL)
+        yield* Deferred.succeed(listening, undefined)
         return yield* Effect.forever(Effect.flatMap(Queue.take(notifications), (n) => store.wakeLocal(n.payload as QueueName)))
       })).pipe(
         Effect.catchCause((cause) => logThrottled("job LISTEN connection lost; polling until it is back", cause)),
+        Effect.andThen(Deferred.succeed(listening, undefined)),
         Effect.andThen(Effect.sleep(settings.pollInterval)),
         Effect.forever,
         Effect.withTracerEnabled(false)
       ),
       scope
     )
+    yield* Deferred.await(listening)
 
     const runners = yield* Effect.forEach(queues, startQueue)
 
