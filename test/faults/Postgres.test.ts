@@ -181,8 +181,8 @@ describe("faults: Postgres", () => {
     )
     const { base, service, serviceId } = setup
     const token = await setup.tokens()
-    // Every statement now takes at least 150 ms, and an update is a transaction of several: two connections
-    // serve about two updates a second, and twenty arrive at once.
+    // Every statement now takes at least 150 ms, and an update is three (the owner's lookup, the UPDATE, the
+    // service read back): two connections serve about two updates a second, and twenty arrive at once.
     proxy.delayMs = 150
     const answers = await Promise.all(Array.from({ length: 20 }, async (_, i) => {
       const started = Date.now()
@@ -211,7 +211,8 @@ describe("faults: Postgres", () => {
     }
     assert.isAbove(stats.pool.timed_out, 0, "waiters timed out")
     assert.isAbove(stats.pool.shed, 0, "requests were shed")
-    assert.strictEqual(stats.pool.timed_out + stats.pool.shed, refused.length)
+    // Concurrent lookups share a batched statement, so one refused checkout can refuse several requests.
+    assert.isAtMost(stats.pool.timed_out + stats.pool.shed, refused.length)
     await stopped(service)
   }), 90_000)
 })
