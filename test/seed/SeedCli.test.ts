@@ -29,7 +29,7 @@ describe("seed CLI", () => {
         })
       ).pipe(
         Effect.provide(Layer.fresh(Cache.layer).pipe(
-          Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({ REDIS_KEY_PREFIX: prefix }))),
+          Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({ REDIS_KEY_PREFIX: prefix, CACHE_TIMEOUT_MS: "1000" }))),
           Layer.provide(TestRedis())
         ))
       )
