@@ -19,6 +19,7 @@ const redisOn = (port: number) =>
       if (chunk.toString().includes("Ready to accept connections")) resolve(child)
     })
     child.once("error", reject)
+    child.once("exit", (code) => reject(new Error(`redis-server on port ${port} exited (${code}) before it was ready`)))
   })
 
 const killed = (child: ChildProcess) =>
@@ -63,12 +64,14 @@ describe("faults: Redis", () => {
       const load = traffic(8, () => statusOf(fetch(`${base}/services/${serviceId}`)))
       await until("traffic under way", async () => load.answers.length > 50)
       await killed(redis)
+      const answeredAtKill = load.answers.length
       // During the outage: the per-email login limit (5 failures) holds through the in-memory fallback.
       const email = `limit-${Date.now()}@example.ca`
       const attempts: Array<number> = []
       for (let i = 0; i < 6; i++) attempts.push(await failedLogin(base, email))
       assert.deepStrictEqual(attempts, [401, 401, 401, 401, 401, 429])
       assert.strictEqual(await readiness(base), "degraded", "ready but degraded: the cache is optional")
+      await until("reads answered during the outage", async () => load.answers.length > answeredAtKill + 50)
       redis = await redisOn(redisPort)
       await until("Redis seen again", async () => (await readiness(base)) === "ready")
       // The restarted Redis is empty and the breaker probes again within a second: reads fill it and hit it.
@@ -77,7 +80,6 @@ describe("faults: Redis", () => {
       await until("the cache serves hits again", async () => (await cacheHits(base)) > hitsAtRestart + 100)
       await load.stop()
 
-      assert.isAbove(load.answers.length, 500, "traffic ran throughout")
       assert.deepStrictEqual(load.answers.filter((s) => s !== 200), [], "no request failed")
       service.child.kill("SIGTERM")
       assert.strictEqual(await service.exited, 0)
