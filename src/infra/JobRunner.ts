@@ -467,8 +467,9 @@ export const layer = (tasks: ReadonlyArray<Task>) =>
     )
 
     // NOTIFY from other processes; when the listening connection drops, listen again. Polling covers the gap.
-    // The queues start once the first LISTEN has answered (or failed): their first claim then finds every job
-    // committed before it, and a NOTIFY for any later one reaches them.
+    // The queues start once the first LISTEN has answered or failed, or a poll interval has passed (the poll covers
+    // what a late LISTEN misses): their first claim then finds every job committed before it, and a NOTIFY for any
+    // later one reaches them.
     const listening = yield* Deferred.make<void>()
     const listener = yield* Effect.forkIn(
       Effect.scoped(Effect.gen(function*() {
@@ -484,7 +485,7 @@ export const layer = (tasks: ReadonlyArray<Task>) =>
       ),
       scope
     )
-    yield* Deferred.await(listening)
+    yield* Deferred.await(listening).pipe(Effect.timeoutOption(settings.pollInterval))
 
     const runners = yield* Effect.forEach(queues, startQueue)
 
