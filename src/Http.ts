@@ -5,7 +5,7 @@
  * mount it on `NodeHttpServer.layerTest` with real or mocked services.
  */
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
-import { Config, Effect, Layer } from "effect"
+import { Effect, Layer } from "effect"
 import { HttpRouter } from "effect/http"
 import { HttpApiBuilder, HttpApiSwagger } from "effect/http-api"
 import { createServer } from "node:http"
@@ -18,6 +18,7 @@ import { Health } from "./health/Health.ts"
 import { SystemHttp } from "./health/Http.ts"
 import { HttpEdgeLive, RouteTemplate } from "./infra/HttpEdge.ts"
 import { spanNames } from "./infra/RouteNames.ts"
+import * as Settings from "./infra/Settings.ts"
 import { Idempotency } from "./infra/Idempotency.ts"
 import { ItemsHttp } from "./items/Http.ts"
 import { Items } from "./items/Items.ts"
@@ -102,7 +103,8 @@ export const serverOn = (port: number) =>
     { port, gracefulShutdownTimeout: "10 seconds" }
   )
 
-const ServerLive = Layer.unwrap(Effect.map(Config.Port("PORT").pipe(Config.withDefault(3000)), serverOn))
+/** `PORT=0` takes a free port: the `Listening on` line that `HttpRouter.serve` logs names it. */
+const ServerLive = Layer.unwrap(Effect.map(Settings.int("PORT", { default: 3000, min: 0, max: 65535 }), serverOn))
 
 // The server listens once built: DomainLive (and the migrations below it) come first.
 export const HttpLive = HttpApp.pipe(Layer.provide(ServerLive), Layer.provide(DomainLive))

@@ -24,17 +24,37 @@ export const freePort = () =>
     })
   })
 
+const listening = /Listening on http:\/\/\S+:(\d+)/
+
+/**
+ * Starts the service on a port the OS picks when it binds (`PORT=0`: a port
+ * chosen beforehand could be taken by another test's connection meanwhile)
+ * and, when it serves HTTP, resolves once it logs that port. A process that
+ * exits first resolves too, with port 0, so its exit can be asserted.
+ */
 export const startService = async (env: Record<string, string>): Promise<ServiceProcess> => {
-  const port = Number(env.PORT ?? await freePort())
   const child = spawn(process.execPath, [Path.resolve("src/main.ts")], {
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", RATE_LIMITS_ENABLED: "false", ...env, PORT: String(port) },
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", RATE_LIMITS_ENABLED: "false", PORT: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"]
   })
   let stdout = ""
   let stderr = ""
-  child.stdout.on("data", (chunk) => stdout += chunk)
   child.stderr.on("data", (chunk) => stderr += chunk)
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the service did not listen within 60 s:\n${stdout}\n${stderr}`)), 60_000)
+    const done = (port: number) => {
+      clearTimeout(timer)
+      resolve(port)
+    }
+    if (env.HTTP_ENABLED === "false") done(0)
+    child.stdout.on("data", (chunk) => {
+      stdout += chunk
+      const bound = listening.exec(stdout)
+      if (bound !== null) done(Number(bound[1]))
+    })
+    void exited.then(() => done(0))
+  })
   return { child, port, output: () => ({ stdout, stderr }), exited }
 }
 
