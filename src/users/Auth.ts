@@ -86,18 +86,26 @@ export class Auth extends Context.Service<Auth>()("maplehustle/users/Auth", {
       }))
     })
 
-    /** Issues a pair: a new refresh token in `familyId` (a new family for a login). */
-    const issuePair = (caller: Caller, familyId: string, parentId: string | null, userAgent: string | null) =>
+    /** Stores a new refresh token in `familyId` (a new family for a login), in the caller's transaction. */
+    const storeRefreshToken = (caller: Caller, familyId: string, parentId: string | null, userAgent: string | null) =>
       Effect.gen(function*() {
         const refresh = newToken()
         yield* repo.insertRefreshToken({ userId: caller.id, familyId, parentId, tokenHash: refresh.digest, userAgent, ttlMs: REFRESH_TTL_MS })
-        return {
-          access_token: yield* tokens.issue(caller),
-          refresh_token: refresh.token,
-          token_type: "bearer" as const,
-          expires_in: ACCESS_TOKEN_TTL_SECONDS
-        }
+        return { caller, refreshToken: refresh.token }
       })
+
+    /**
+     * The pair, its access token signed after the transaction: never while it holds the user's session lock.
+     * Signing runs on libuv's thread pool, which concurrent password hashes can keep busy for seconds; other
+     * logins of the user would wait on the lock holding pool connections (seen: 8 s waits and a 503).
+     */
+    const pair = ({ caller, refreshToken }: { readonly caller: Caller; readonly refreshToken: string }) =>
+      Effect.map(tokens.issue(caller), (accessToken) => ({
+        access_token: accessToken,
+        refresh_token: refreshToken,
+        token_type: "bearer" as const,
+        expires_in: ACCESS_TOKEN_TTL_SECONDS
+      }))
 
     /** A failed attempt for `key`: counted toward the lockout, then the usual 401. */
     const failedLogin = (key: string) =>
@@ -117,7 +125,7 @@ export class Auth extends Context.Service<Auth>()("maplehustle/users/Auth", {
       if (!(yield* passwords.verify(user.passwordHash, password))) return yield* failedLogin(key)
       yield* limiter.reset(key)
       if (user.status !== "active") return yield* new AccountSuspended({ message: "This account is suspended" })
-      return yield* tx.withTransaction(issuePair(user, crypto.randomUUID(), null, userAgent?.slice(0, 512) ?? null))
+      return yield* pair(yield* tx.withTransaction(storeRefreshToken(user, crypto.randomUUID(), null, userAgent?.slice(0, 512) ?? null)))
     })
 
     const refresh = Effect.fn("Auth.refresh")(function*(token: string) {
@@ -134,11 +142,11 @@ export class Auth extends Context.Service<Auth>()("maplehustle/users/Auth", {
             Effect.andThen(invalidRefresh)
           )
         }
-        return yield* issuePair({ id: row.userId, role: row.role }, row.familyId, row.id, row.userAgent)
+        return yield* storeRefreshToken({ id: row.userId, role: row.role }, row.familyId, row.id, row.userAgent)
       }).pipe(
         // The family revocation must stand although the request fails: commit it, then fail.
         Effect.exit
-      )).pipe(Effect.flatten)
+      )).pipe(Effect.flatten, Effect.flatMap(pair))
     })
 
     const logout = Effect.fn("Auth.logout")(function*(caller: Caller, token: string) {
