@@ -182,19 +182,23 @@ export class Auth extends Context.Service<Auth>()("maplehustle/users/Auth", {
       }))
     })
 
-    /** Sets a new password and signs out everywhere; run in the caller's transaction. */
-    const replacePassword = (userId: UserId, password: string) =>
+    /**
+     * Sets a new password and signs out everywhere; run in the caller's transaction, with the hash made before
+     * it (a hash inside would hold a pool connection, and the rows the transaction locked, for its 50–100 ms).
+     */
+    const replacePassword = (userId: UserId, passwordHash: string) =>
       Effect.gen(function*() {
-        yield* repo.setPassword(userId, yield* passwords.hash(password))
+        yield* repo.setPassword(userId, passwordHash)
         yield* repo.expireUserTokens(userId, "password_reset")
         yield* users.revokeRefreshTokens(userId, "password_changed")
       })
 
     const resetPassword = Effect.fn("Auth.resetPassword")(function*(token: string, password: string) {
+      const passwordHash = yield* passwords.hash(password)
       yield* tx.withTransaction(Effect.gen(function*() {
         const user = yield* repo.useUserToken("password_reset", digest(token))
         if (Option.isNone(user)) return yield* invalidToken("reset")
-        yield* replacePassword(user.value, password)
+        yield* replacePassword(user.value, passwordHash)
       }))
     })
 
@@ -203,7 +207,8 @@ export class Auth extends Context.Service<Auth>()("maplehustle/users/Auth", {
       if (Option.isNone(stored) || !(yield* passwords.verify(stored.value, old))) {
         return yield* new InvalidCredentials({ message: "The current password is wrong" })
       }
-      yield* tx.withTransaction(replacePassword(caller.id, password))
+      const passwordHash = yield* passwords.hash(password)
+      yield* tx.withTransaction(replacePassword(caller.id, passwordHash))
     })
 
     const sessions = Effect.fn("Auth.sessions")(function*(caller: Caller) {
