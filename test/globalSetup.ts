@@ -20,13 +20,30 @@ const onAdmin = <A, E>(f: (sql: SqlClient) => Effect.Effect<A, E>) =>
     Effect.scoped
   )
 
+/** The process id of the run that created a test database (`mh_test_<pid>_…`, `mh_template_<pid>`); none for older names. */
+const runOf = (datname: string) => /^mh_(?:test_(\d+)_|template_(\d+)$)/.exec(datname)?.slice(1).find((pid) => pid !== undefined)
+
+const isAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM"
+  }
+}
+
+/**
+ * Databases of earlier runs that were killed before their teardown. A run still
+ * going on this machine (another `vitest run` on the same server) keeps its own.
+ */
 const dropLeftovers = onAdmin((sql) =>
   Effect.gen(function*() {
-    // Databases of earlier runs that were killed before their teardown.
     const rows = yield* sql<{ datname: string }>`
       SELECT datname FROM pg_database
       WHERE (datname LIKE 'mh\\_test\\_%' OR datname LIKE 'mh\\_template\\_%') AND datname <> ${template}`
     for (const { datname } of rows) {
+      const run = runOf(datname)
+      if (run !== undefined && isAlive(Number(run))) continue
       yield* sql`DROP DATABASE IF EXISTS ${sql(datname)} WITH (FORCE)`.pipe(Effect.ignore)
     }
   })
@@ -35,6 +52,7 @@ const dropLeftovers = onAdmin((sql) =>
 export async function setup() {
   process.env.TEST_DATABASE_ADMIN_URL = adminUrl
   process.env.TEST_DATABASE_TEMPLATE = template
+  process.env.TEST_RUN_PID = String(process.pid)
   process.env.TEST_REDIS_URL ??= "redis://127.0.0.1:6379/15"
   await Effect.runPromise(Effect.gen(function*() {
     yield* dropLeftovers

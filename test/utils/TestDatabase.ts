@@ -10,6 +10,7 @@ import { PgLive, pgConfig } from "../../src/infra/Sql.ts"
 
 export const adminUrl = Config.Redacted("TEST_DATABASE_ADMIN_URL")
 const template = Config.String("TEST_DATABASE_TEMPLATE")
+const runPid = Config.String("TEST_RUN_PID")
 
 /** Runs `f` on a one-connection client to the admin database. */
 export const onAdmin = <A, E>(f: (sql: SqlClient) => Effect.Effect<A, E>) =>
@@ -24,7 +25,8 @@ export const onAdmin = <A, E>(f: (sql: SqlClient) => Effect.Effect<A, E>) =>
 /** Creates an empty (`template: false`) or migrated database and drops it with the scope. */
 export const scopedDatabase = (options: { readonly migrated: boolean }) =>
   Effect.gen(function*() {
-    const name = `mh_test_${crypto.randomUUID().replaceAll("-", "")}`
+    // The run's process id first: `globalSetup` leaves the databases of runs still going alone.
+    const name = `mh_test_${yield* runPid}_${crypto.randomUUID().replaceAll("-", "")}`
     const from = options.migrated ? yield* template : "template0"
     yield* Effect.acquireRelease(
       onAdmin((sql) => sql`CREATE DATABASE ${sql(name)} TEMPLATE ${sql(from)}`),
