@@ -3,7 +3,7 @@
  * emails, login, refresh-token rotation with reuse detection, sessions.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer } from "effect"
+import { Deferred, Effect, Fiber, Layer } from "effect"
 import { HttpClientRequest } from "effect/http"
 import { SqlClient } from "effect/sql/SqlClient"
 import { send } from "../utils/Http.ts"
@@ -212,6 +212,28 @@ describe("auth", () => {
           assert.deepStrictEqual(results.map((r) => r.status), Array(40).fill(200))
           const sessions = yield* send(HttpClientRequest.get("/auth/sessions").pipe(bearer(results[0]!.body.access_token)))
           assert.strictEqual(sessions.body.length, 5)
+        }))
+
+      it.effect("a queue of password hashes does not hold up other requests' token checks", () =>
+        Effect.gen(function*() {
+          const address = email("busy")
+          yield* register(address)
+          const { access_token } = (yield* login(address)).body
+          // 24 logins at once, each a hash (unknown emails are checked against a dummy one).
+          let answered = 0
+          const first = yield* Deferred.make<void>()
+          const logins = yield* Effect.forkChild(Effect.forEach(Array.from({ length: 24 }), () =>
+            login(email("nobody")).pipe(Effect.andThen(Effect.sync(() => answered++)), Effect.andThen(Deferred.succeed(first, undefined))), { concurrency: "unbounded", discard: true }))
+          // Once one has answered, the others are hashing or queued for it.
+          yield* Deferred.await(first)
+          const before = answered
+          const me = yield* send(HttpClientRequest.get("/users/me").pipe(bearer(access_token)))
+          const overtaken = answered - before
+          assert.strictEqual(me.status, 200)
+          // Were hashes allowed every thread of libuv's pool, the token's signature check (WebCrypto, on that pool)
+          // would wait behind all of them.
+          assert.isBelow(overtaken, 12, `${overtaken} of the ${24 - before} queued logins answered before /users/me`)
+          yield* Fiber.join(logins)
         }))
     }
   )
