@@ -71,13 +71,6 @@ export class RateLimiter extends Context.Service<RateLimiter>()("maplehustle/inf
       return current.count > limit ? Option.some(current) : Option.none<Window>()
     })
 
-    /** `Some(window)` when `key` already has `limit` hits in its window (checks without counting). */
-    const exhausted = Effect.fn("RateLimiter.exhausted")(function*(key: string, limit: number, windowMs: number) {
-      if (!enabled) return Option.none<Window>()
-      const current = yield* window(key, windowMs, false)
-      return current.count >= limit ? Option.some(current) : Option.none<Window>()
-    })
-
     /** Forgets `key`'s window (a successful login clears its failures). */
     const reset = Effect.fn("RateLimiter.reset")(function*(key: string) {
       local.delete(key)
@@ -87,7 +80,7 @@ export class RateLimiter extends Context.Service<RateLimiter>()("maplehustle/inf
       }
     })
 
-    return { hit, exhausted, reset }
+    return { hit, reset }
   })
 }) {
   static readonly layer = Layer.effect(this, this.make)

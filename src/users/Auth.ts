@@ -107,22 +107,20 @@ export class Auth extends Context.Service<Auth>()("maplehustle/users/Auth", {
         expires_in: ACCESS_TOKEN_TTL_SECONDS
       }))
 
-    /** A failed attempt for `key`: counted toward the lockout, then the usual 401. */
-    const failedLogin = (key: string) =>
-      Effect.andThen(limiter.hit(key, LOCKOUT.failures, LOCKOUT.windowMs), Effect.fail(invalidCredentials))
-
     const login = Effect.fn("Auth.login")(function*(email: string, password: string, userAgent: string | undefined) {
+      // Every attempt counts before its guess is checked, and a success clears the count: concurrent guesses
+      // cannot all pass a check made before any of them failed (a burst gets 5 guesses, not one per request).
       // Locked for unknown emails too, so the lockout reveals nothing either.
       const key = `login-failures:${email.toLowerCase()}`
-      const locked = yield* limiter.exhausted(key, LOCKOUT.failures, LOCKOUT.windowMs)
+      const locked = yield* limiter.hit(key, LOCKOUT.failures, LOCKOUT.windowMs)
       if (Option.isSome(locked)) return yield* rateLimited(locked.value, "failed logins for this email")
       const credentials = yield* repo.findCredentials(email)
       if (Option.isNone(credentials)) {
         yield* passwords.verifyNobody(password)
-        return yield* failedLogin(key)
+        return yield* invalidCredentials
       }
       const user = credentials.value
-      if (!(yield* passwords.verify(user.passwordHash, password))) return yield* failedLogin(key)
+      if (!(yield* passwords.verify(user.passwordHash, password))) return yield* invalidCredentials
       yield* limiter.reset(key)
       if (user.status !== "active") return yield* new AccountSuspended({ message: "This account is suspended" })
       return yield* pair(yield* tx.withTransaction(storeRefreshToken(user, crypto.randomUUID(), null, userAgent?.slice(0, 512) ?? null)))

@@ -1,6 +1,7 @@
 /**
  * API.md's limits with the limiter on: per-address limits of register, login
- * and refresh, the per-email login lockout, and the in-memory fallback that
+ * and refresh, the per-email login lockout (also against a burst of
+ * concurrent guesses), and the in-memory fallback that
  * keeps them when Redis is down.
  */
 import { assert, describe, it } from "@effect/vitest"
@@ -53,6 +54,18 @@ describe("rate limits", () => {
         assert.isAbove(Number(locked.headers["retry-after"]), 800)
         assert.isAtMost(Number(locked.headers["retry-after"]), 900)
         assert.strictEqual((yield* login(other, PASSWORD)).status, 200)
+      }))
+  })
+
+  it.layer(Limited(), options)("per email, at once", (it) => {
+    it.effect("a burst of guesses at one email gets 5, not one per request: each counts before it is checked", () =>
+      Effect.gen(function*() {
+        const victim = email("burst")
+        yield* register(victim)
+        const statuses = yield* Effect.forEach(Array.from({ length: 8 }), (_, i) => Effect.map(login(victim, `Wrong-Guess-${i}`), (r) => r.status), {
+          concurrency: "unbounded"
+        })
+        assert.deepStrictEqual([...statuses].sort(), [401, 401, 401, 401, 401, 429, 429, 429])
       }))
   })
 
