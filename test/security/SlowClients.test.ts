@@ -64,7 +64,7 @@ const ping = (port: number) =>
     const response = await fetch(`http://127.0.0.1:${port}/ping`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ n: 7 })
+      body: `{"n":7}`
     })
     return { status: response.status, body: await response.text() }
   })
@@ -85,14 +85,14 @@ describe("slow clients", () => {
       assert.deepStrictEqual(yield* ping(port), { status: 200, body: "7" })
       // Without the timeouts the connections would stay open for the 20 s their headers take.
       const answers = yield* Fiber.join(slow).pipe(Effect.timeout("5 seconds"))
-      assert.isTrue(answers.every((answer) => answer.startsWith("HTTP/1.1 408")), JSON.stringify([...new Set(answers)]))
+      assert.isTrue(answers.every((answer) => answer.startsWith("HTTP/1.1 408")), [...new Set(answers)].join(" | "))
       assert.deepStrictEqual(yield* ping(port), { status: 200, body: "7" })
     }).pipe(Effect.scoped), 30_000)
 
   it.live("a client trickling its body is cut off after the request timeout", () =>
     Effect.gen(function*() {
       const port = yield* server
-      const body = JSON.stringify({ n: 1, pad: "z".repeat(400) })
+      const body = `{"n":1,"pad":"${"z".repeat(400)}"}`
       const answer = yield* slowClient(
         port,
         `POST /ping HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n`,

@@ -6,7 +6,7 @@
  * user's genuine token answers 200, so each refusal is the token's.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Schema } from "effect"
 import { HttpClientRequest } from "effect/http"
 import { SignJWT } from "jose"
 import { send, userWithToken } from "../utils/Http.ts"
@@ -14,6 +14,7 @@ import { TestDatabase } from "../utils/TestDatabase.ts"
 import { TEST_JWT_SECRET, TestApp, TestRedis } from "../utils/TestInfra.ts"
 
 const secret = new TextEncoder().encode(TEST_JWT_SECRET)
+const Claims = Schema.fromJsonString(Schema.Record(Schema.String, Schema.Unknown))
 const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url")
 
 const me = (token: string) =>
@@ -38,7 +39,7 @@ describe("access tokens", () => {
           const client = yield* userWithToken("client")
           assert.strictEqual((yield* me(client.token)).status, 200, "the genuine token works")
           const [header, payload, signature] = client.token.split(".") as [string, string, string]
-          const claims = JSON.parse(Buffer.from(payload, "base64url").toString()) as Record<string, unknown>
+          const claims = Schema.decodeUnknownSync(Claims)(Buffer.from(payload, "base64url").toString())
 
           const forged = {
             "alg none": `${base64url({ alg: "none", typ: "JWT" })}.${payload}.`,
