@@ -19,7 +19,7 @@ import * as Metrics from "./Metrics.ts"
 import * as RequestScope from "./RequestScope.ts"
 import { UPLOAD_REQUEST_MAX_BYTES } from "../files/Api.ts"
 import * as Settings from "./Settings.ts"
-import { isConnectionLost } from "./Sql.ts"
+import { isConnectionLost, violation } from "./Sql.ts"
 
 export const MAX_BODY_BYTES = 1024 * 1024
 
@@ -111,6 +111,14 @@ const decodeErrorResponse = (error: HttpApiError.HttpApiSchemaError) => {
   )
 }
 
+/**
+ * SQLSTATEs of text Postgres cannot store: a NUL in a `text` value (22021) or
+ * in a `jsonb` string (22P05). Any field or query string may carry one, so it
+ * is refused here, once, as the client's error (nothing was written: the
+ * statement failed, and its transaction with it).
+ */
+const textPostgresRefuses = new Set(["22021", "22P05"])
+
 const isUnavailable = (u: unknown) =>
   isSqlError(u) &&
   (u.reason._tag === "ConnectionError" || u.reason._tag === "StatementTimeoutError" ||
@@ -168,6 +176,13 @@ const knownFailure = (cause: Cause.Cause<unknown>, request: HttpServerRequest.Ht
           ? payloadTooLarge(MAX_BODY_BYTES)
           : envelope(Errors.BadRequest, new Errors.BadRequest({ message: "The request body could not be read" }), 400)
       }
+    }
+    if (isSqlError(value) && textPostgresRefuses.has(violation(value).code ?? "")) {
+      return envelope(
+        Errors.BadRequest,
+        new Errors.BadRequest({ message: "Text may not contain NUL (\\u0000) characters" }),
+        400
+      )
     }
     if (isUnavailable(value)) {
       return envelope(

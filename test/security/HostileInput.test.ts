@@ -409,11 +409,14 @@ describe("hostile input", () => {
         ({ route, hostile, text }) =>
           Effect.gen(function*() {
             const path = ["/search/services", "/search/items", "/search/providers"][route]!
-            // NUL is left out: it is a 500 today (see the report / bug list), not a passing case.
-            const q = `${pick(HOSTILE, hostile)}${text}`.replaceAll("\u0000", "")
+            const q = `${pick(HOSTILE, hostile)}${text}`
             const url = `${path}?${new URLSearchParams({ q })}`
             const response = yield* request("GET", url, null)
-            if (q.trim().length === 0 || q.trim().length > 200) {
+            if (q.includes("\u0000") && q.trim().length > 0 && q.trim().length <= 200) {
+              // Postgres cannot hold a NUL in text: a 400 naming it, from whichever field carries one.
+              assertEnvelope(response, describeRequest("GET", url), [400])
+              assert.include(response.body.message, "NUL")
+            } else if (q.trim().length === 0 || q.trim().length > 200) {
               // `q` is 1–200 characters once trimmed: otherwise a 400 naming it.
               assertEnvelope(response, describeRequest("GET", url), [400])
               assert.include(response.body.message, "q")
@@ -424,6 +427,23 @@ describe("hostile input", () => {
           }),
         { arbitrary: { runs: RUNS } }
       )
+
+      it.effect("a NUL, which Postgres cannot store, in otherwise valid text or a search → 400 naming it", () =>
+        Effect.gen(function*() {
+          const f = fixtures!
+          const cases: ReadonlyArray<readonly [string, string, BodyRoute["role"], string | undefined]> = [
+            ["POST", "/messages", "client", toJson({ receiver_id: f.provider.id, content: "a\u0000b" })],
+            ["PATCH", "/users/me", "client", toJson({ city: "a\u0000b" })],
+            ["POST", "/auth/login", null, toJson({ email: "a\u0000b@example.ca", password: "Maple-Syrup-2026" })],
+            ["GET", `/search/services?${new URLSearchParams({ q: "dog\u0000walks" })}`, null, undefined],
+            ["GET", `/search/providers?${new URLSearchParams({ city: "a\u0000b" })}`, null, undefined]
+          ]
+          for (const [method, path, role, body] of cases) {
+            const response = yield* request(method, path, role, body)
+            assertEnvelope(response, describeRequest(method, path, body), [400])
+            assert.include(response.body.message, "NUL")
+          }
+        }))
 
       it.effect("nothing was written, and the process is healthy: /health/ready 200 and valid requests still work", () =>
         Effect.gen(function*() {
