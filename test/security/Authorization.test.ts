@@ -1,6 +1,7 @@
 /**
- * The authorisation matrix of `../shared/API.md`: for every route (one row
- * each, ids filled from one shared world) and every caller — anonymous, the
+ * The authorisation matrix of `../shared/API.md`: for every route (a row
+ * each, more where a route's answer depends on its input; ids filled from one
+ * shared world) and every caller — anonymous, the
  * owning client A, another client B, the owning provider P, another provider
  * Q and an admin — the status is the one API.md's "who" column implies, and
  * no 2xx answer to anonymous, B or Q carries an id of A's or P's private
@@ -14,7 +15,7 @@
  * - admin-only routes answer 403 to every authenticated non-admin, whatever
  *   the id: the role check reveals nothing about the resource.
  * - "admin is not a superset … for role-guarded creation routes": admin → 403
- *   on POST /services, /availability, /items, /bookings, /orders, /payments.
+ *   on POST /services, /availability, /items, /bookings, /orders.
  * - a participant / admin who can see a resource but may not perform the
  *   action → 403; a caller who may not see it → 404 (the visibility rule).
  *   Four routes whose text in API.md says 403 to non-parties (POST /payments,
@@ -208,7 +209,7 @@ describe("authorisation matrix", () => {
         const ALL = (status: number): Expect => [status, status, status, status, status, status]
         const USER = (status: number): Expect => [401, status, status, status, status, status]
         const ADMIN = (status: number): Expect => [401, 403, 403, 403, 403, status]
-        /** A distinct slot hour per caller on day 3 (the slot is 08:00–18:00). */
+        /** A distinct slot hour per caller on day 3 (the slot is 08:00–18:00; anonymous's 07:00 is refused first). */
         const hourOf = (role: Role) => 8 + 2 * ROLES.indexOf(role) - 1
 
         const rows = [
@@ -299,7 +300,7 @@ describe("authorisation matrix", () => {
             Effect.map(freshPaidOrder, (id) => json("POST", `/orders/${id}/ship`, { carrier: "Canada Post", tracking_number: "CP999" }))),
           row("POST /orders/:id/deliver", [401, 403, 404, 200, 404, 200], () =>
             Effect.map(freshShippedOrder, (id) => json("POST", `/orders/${id}/deliver`))),
-          // Payments: a client who is not the payer cannot see the order (404); other roles fail the role guard (403).
+          // Payments: only the order's payer may pay it; everyone else, whatever their role, gets 404.
           // API.md's text: P, Q and admin 403 (role-guarded creation); the service answers 404: only the payer may pay.
           row("POST /payments", [401, 201, 404, 404, 404, 404], () =>
             Effect.map(freshOrder, (id) => json("POST", "/payments", { order_id: id, payment_token: "tok_visa" }))),
@@ -313,9 +314,9 @@ describe("authorisation matrix", () => {
           // Messages
           row("POST /messages", USER(201), (role) =>
             json("POST", "/messages", { receiver_id: role === "A" ? P.id : A.id, content: "Hi there" })),
-          // With a booking: both parties must be its participants, else 403 (API.md's own words for this route).
-          // This row and the one above share an endpoint; the enumeration check counts templates, so both are kept.
-          // API.md's text: B, Q and admin 403; the service answers 404 ("No booking"): the visibility rule.
+          // With a booking: both parties must be its participants. API.md's text says 403 to B, Q and admin; the
+          // service answers 404 ("No booking") by the visibility rule. This row and the one above share an endpoint;
+          // the enumeration check counts templates, so both are kept.
           row("POST /messages", [401, 201, 404, 201, 404, 404], (role) =>
             json("POST", "/messages", { receiver_id: role === "A" ? P.id : A.id, content: "About the booking", booking_id: bookingId })),
           row("GET /messages/conversations", USER(200), fixed(get("/messages/conversations"))),
@@ -325,7 +326,7 @@ describe("authorisation matrix", () => {
           // "receiver only, else 403" (API.md's words for this route); marking read twice keeps the first time.
           // API.md's text: B, Q and admin 403; the service answers 404 (only the sender P, who sees it, gets 403).
           row("POST /messages/:id/read", [401, 204, 404, 403, 404, 404], fixed(json("POST", `/messages/${messageToA.body.id}/read`))),
-          // Reviews: a participant of a completed booking; a non-participant cannot see it (404); admin can, but is no participant (403).
+          // Reviews: a participant of a completed booking; anyone else, admin included, gets 404.
           // Admin: the service answers 404 (reviews are written by the booking's parties only; admin is not one).
           row("POST /reviews", [401, 201, 404, 201, 404, 404], () =>
             Effect.map(freshBooking("completed", true), (id) => json("POST", "/reviews", { booking_id: id, rating: 4, comment: "Lovely walks, thank you" }))),
@@ -376,13 +377,11 @@ describe("authorisation matrix", () => {
         )
 
         const mismatches: Array<string> = []
-        let requests = 0
         for (const { build, expect, route } of rows) {
           for (const [index, role] of ROLES.entries()) {
             const built = build(role)
             const request = Effect.isEffect(built) ? yield* Effect.orDie(built) : built
             const response = yield* Effect.orDie(send(as(role, request)))
-            requests++
             const where = `${role} ${request.method} ${request.url}`
             const expected = expect[index]
             if (response.status !== expected) {
@@ -394,7 +393,7 @@ describe("authorisation matrix", () => {
             }
           }
         }
-        assert.deepStrictEqual(mismatches, [], `${mismatches.length} of ${requests} cells differ from the expectations`)
+        assert.deepStrictEqual(mismatches, [], `${mismatches.length} of ${rows.length * ROLES.length} cells differ from the expectations`)
       }))
   })
 })
