@@ -28,8 +28,8 @@ const server = Effect.gen(function*() {
     ).pipe(Layer.provideMerge(serverOn(0, { headersMs: 400, requestMs: 1_000 })))
   )
   const address = Context.get(context, HttpServer.HttpServer).address
-  assert.notStrictEqual(address._tag, "UnixPathAddress")
-  return address._tag === "UnixPathAddress" ? 0 : address.port
+  if (address._tag === "UnixPathAddress") return yield* Effect.die("the server listens on a TCP port")
+  return address.port
 })
 
 /**
@@ -69,8 +69,8 @@ const ping = (port: number) =>
     return { status: response.status, body: await response.text() }
   })
 
-// Headers that never end: a header line per 50 ms for far longer than the timeout.
-const endlessHeaders = Array.from({ length: 400 }, (_, i) => `x-${i}: y\r\n`).join("")
+// Headers that never end: header lines trickled a byte per 50 ms, never followed by the blank line.
+const endlessHeaders = Array.from({ length: 40 }, (_, i) => `x-${i}: y\r\n`).join("")
 
 describe("slow clients", () => {
   it.live("a client trickling its headers is cut off with 408; others are served meanwhile", () =>
@@ -81,9 +81,9 @@ describe("slow clients", () => {
           concurrency: "unbounded"
         })
       )
-      // The slow clients are connected and trickling while a normal request is served.
+      // A normal request sent while the slow clients connect and trickle is served.
       assert.deepStrictEqual(yield* ping(port), { status: 200, body: "7" })
-      // Without the timeouts the connections would stay open for the 20 s their headers take.
+      // Without the timeouts the connections would stay open: their headers never end.
       const answers = yield* Fiber.join(slow).pipe(Effect.timeout("5 seconds"))
       assert.isTrue(answers.every((answer) => answer.startsWith("HTTP/1.1 408")), [...new Set(answers)].join(" | "))
       assert.deepStrictEqual(yield* ping(port), { status: 200, body: "7" })
