@@ -52,7 +52,6 @@ const dropLeftovers = onAdmin((sql) =>
 export async function setup() {
   process.env.TEST_DATABASE_ADMIN_URL = adminUrl
   process.env.TEST_DATABASE_TEMPLATE = template
-  process.env.TEST_RUN_PID = String(process.pid)
   process.env.TEST_REDIS_URL ??= "redis://127.0.0.1:6379/15"
   await Effect.runPromise(Effect.gen(function*() {
     yield* dropLeftovers

@@ -10,7 +10,8 @@ import { PgLive, pgConfig } from "../../src/infra/Sql.ts"
 
 export const adminUrl = Config.Redacted("TEST_DATABASE_ADMIN_URL")
 const template = Config.String("TEST_DATABASE_TEMPLATE")
-const runPid = Config.String("TEST_RUN_PID")
+/** The run's process id, which `globalSetup` puts in the template's name (`mh_template_<pid>`). */
+const runPid = Config.map(template, (name) => name.slice("mh_template_".length))
 
 /** Runs `f` on a one-connection client to the admin database. */
 export const onAdmin = <A, E>(f: (sql: SqlClient) => Effect.Effect<A, E>) =>
