@@ -30,7 +30,7 @@ export class RateLimiter extends Context.Service<RateLimiter>()("maplehustle/inf
     const prefix = `${yield* Settings.redisKeyPrefix}:rl:`
     const local = new Map<string, { count: number; resetAt: number }>()
 
-    const localWindow = (key: string, windowMs: number, increment: number): Window => {
+    const localWindow = (key: string, windowMs: number): Window => {
       const now = Date.now()
       let entry = local.get(key)
       if (entry === undefined || entry.resetAt <= now) {
@@ -41,33 +41,29 @@ export class RateLimiter extends Context.Service<RateLimiter>()("maplehustle/inf
         entry = { count: 0, resetAt: now + windowMs }
         local.set(key, entry)
       }
-      entry.count += increment
+      entry.count += 1
       return { count: entry.count, resetInMs: entry.resetAt - now }
     }
 
-    const redisWindow = (key: string, windowMs: number, increment: boolean) =>
+    const redisWindow = (key: string, windowMs: number) =>
       Option.match(redis.client, {
         onNone: () => Effect.succeed(Option.none<Window>()),
         onSome: (client) =>
-          Effect.tryPromise(() =>
-            increment
-              ? client.eval(HIT_SCRIPT, 1, prefix + key, windowMs) as Promise<[number, number]>
-              : Promise.all([client.get(prefix + key), client.pttl(prefix + key)]).then(([n, ttl]) => [Number(n ?? 0), ttl] as [number, number])
-          ).pipe(
+          Effect.tryPromise(() => client.eval(HIT_SCRIPT, 1, prefix + key, windowMs) as Promise<[number, number]>).pipe(
             Effect.map(([count, ttl]) => Option.some({ count, resetInMs: ttl > 0 ? ttl : windowMs })),
             // Redis down or slow: count here instead (the command timeout bounds the wait).
             Effect.catchCause(() => Effect.succeed(Option.none<Window>()))
           )
       })
 
-    const window = (key: string, windowMs: number, increment: boolean): Effect.Effect<Window> =>
-      Effect.map(redisWindow(key, windowMs, increment), (shared) =>
-        Option.getOrElse(shared, () => localWindow(key, windowMs, increment ? 1 : 0)))
+    /** Counts a hit in `key`'s window, in Redis or, when Redis does not answer, in this process. */
+    const countHit = (key: string, windowMs: number): Effect.Effect<Window> =>
+      Effect.map(redisWindow(key, windowMs), (shared) => Option.getOrElse(shared, () => localWindow(key, windowMs)))
 
     /** Counts a hit against `key`; `Some(window)` when that makes more than `limit` in the window. */
     const hit = Effect.fn("RateLimiter.hit")(function*(key: string, limit: number, windowMs: number) {
       if (!enabled) return Option.none<Window>()
-      const current = yield* window(key, windowMs, true)
+      const current = yield* countHit(key, windowMs)
       return current.count > limit ? Option.some(current) : Option.none<Window>()
     })
 
