@@ -11,13 +11,13 @@
  * - Repeated keys are safe: `byId` leaves them to `SqlResolver.findById`,
  *   which answers every caller of a repeated id; `byParent` hands `execute`
  *   each parent once, so a repeated parent gets its rows once.
- * - One span per batch (`<name>` with `batchSize` and links to the
- *   callers), never one per lookup, so a composite read's spans do not grow
- *   with its size.
+ * - One span per batch, its statement's, carrying the lookup's name, the
+ *   batch size and links to the callers; never one per lookup, so a composite
+ *   read's spans do not grow with its size.
  * - Each lookup is cached for the rest of its HTTP request (`RequestScope`).
  * - Batches above `MAX_BATCH` lookups run as several statements.
  */
-import { Array as Arr, Effect, Option, RequestResolver, Schema } from "effect"
+import { Array as Arr, Context, Effect, Option, type Request, RequestResolver, Schema, Tracer } from "effect"
 import * as SqlResolver from "effect/sql/SqlResolver"
 import type { SqlError } from "effect/sql/SqlError"
 import * as RequestScope from "./RequestScope.ts"
@@ -26,8 +26,35 @@ export const MAX_BATCH = 5_000
 
 type Execute<Row> = (keys: Arr.NonEmptyArray<string>) => Effect.Effect<ReadonlyArray<Row>, SqlError>
 
+/**
+ * The batch's statement span stands for the batch: it carries the lookup's
+ * name (`code.function.name`), the batch size and links to the spans of the
+ * other callers whose lookups joined it. `RequestResolver.withSpan` would wrap
+ * it in a second span saying the same, and every span exported costs the
+ * request (`docs/benchmarks/tracing.md`).
+ */
+const traced = <A extends Request.Any>(name: string, resolver: RequestResolver.RequestResolver<A>) =>
+  RequestResolver.makeWith<A>({
+    ...resolver,
+    runAll: (entries, key) =>
+      Effect.withFiber((fiber) => {
+        // The batch runs in the context of the caller that started it: its span is the statement's parent.
+        const own = Context.getOrUndefined(fiber.context, Tracer.ParentSpan)
+        const callers = new Set<Tracer.AnySpan>()
+        for (const entry of entries) {
+          const span = Context.getOrUndefined(entry.context, Tracer.ParentSpan)
+          if (span !== undefined && span !== own) callers.add(span)
+        }
+        const run = Effect.annotateSpans(resolver.runAll(entries, key), {
+          "code.function.name": name,
+          "lookup.batch_size": entries.length
+        })
+        return callers.size === 0 ? run : Effect.linkSpans(run, [...callers])
+      })
+  })
+
 const finish = <R extends RequestResolver.RequestResolver<any>>(name: string, resolver: R): R =>
-  resolver.pipe(RequestResolver.batchN(MAX_BATCH), RequestResolver.withSpan(name)) as R
+  traced(name, resolver.pipe(RequestResolver.batchN(MAX_BATCH))) as unknown as R
 
 /**
  * Rows by their own id: `Some(row)`, or `None` when no row has that id.

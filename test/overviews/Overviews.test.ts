@@ -209,6 +209,7 @@ describe("overviews", () => {
       Effect.gen(function*() {
         const overviews = yield* Overviews
         const spansPerSize: Array<ReadonlyArray<string>> = []
+        const batchSizes: Array<Record<string, unknown>> = []
         for (const n of [1, 10, 100]) {
           const account = yield* insertAccount({ bookings: n, orders: n })
           const { spans, tracer } = recordingTracer()
@@ -217,11 +218,17 @@ describe("overviews", () => {
             Effect.provideService(RequestScope.CurrentRequestScope, RequestScope.make()),
             Effect.provideService(Tracer.Tracer, tracer)
           )
-          spansPerSize.push(spans.map((span) => span.name).sort())
+          // A batch's span is its statement's, named for the lookup it answers.
+          const lookups = spans.filter((span) => span.attributes.has("code.function.name"))
+          assert.isTrue(lookups.every((span) => span.kind === "client"))
+          spansPerSize.push(spans.map((span) => `${span.name} ${span.attributes.get("code.function.name") ?? ""}`).sort())
+          batchSizes.push(Object.fromEntries(lookups.map((span) => [span.attributes.get("code.function.name"), span.attributes.get("lookup.batch_size")])))
         }
         assert.deepStrictEqual(spansPerSize[1], spansPerSize[0])
         assert.deepStrictEqual(spansPerSize[2], spansPerSize[0])
-        assert.includeMembers([...spansPerSize[0]!], ["Overviews.user", "UsersRepo.anyById", "ServicesRepo.anyById", "PaymentsRepo.byOrder"])
+        assert.includeMembers(Object.keys(batchSizes[0]!), ["UsersRepo.anyById", "ServicesRepo.anyById", "PaymentsRepo.byOrder"])
+        // The 100 orders' payments are one lookup of 100.
+        assert.strictEqual(batchSizes[2]!["PaymentsRepo.byOrder"], 100)
       }))
   })
 })
