@@ -12,7 +12,7 @@
  *   `OTEL_BSP_MAX_EXPORT_BATCH_SIZE` (spans per batch), `OTEL_METRIC_EXPORT_INTERVAL`
  *   and `OTEL_BLRP_SCHEDULE_DELAY` (logs, ms).
  */
-import { Config, Console, Context, Effect, Layer, Logger, Option, Schema, Tracer } from "effect"
+import { Config, Console, Context, Effect, type Exit, Layer, Logger, Option, Schema, Tracer } from "effect"
 import { FetchHttpClient } from "effect/http"
 import { OtlpExporter, OtlpLogger, OtlpMetrics, OtlpSerialization, OtlpTracer } from "effect/observability"
 import pkg from "../../package.json" with { type: "json" }
@@ -67,6 +67,85 @@ export const sampling = (tracer: Tracer.Tracer, sampler: Sampler): Tracer.Tracer
     ...(tracer.context === undefined ? {} : { context: tracer.context })
   })
 
+/**
+ * A function's span (`Effect.fn("Service.method")`, STYLE: every public method
+ * is one), named `Type.method`, internal, with a local parent and no links.
+ * Spans of other kinds, or named otherwise (`cache.fill …`, `sql.transaction`,
+ * `job …`), are never folded.
+ */
+const functionSpanName = /^[A-Z][A-Za-z0-9]*\.[a-z][A-Za-z0-9]*$/
+
+/**
+ * A span folded into the nearest real span above it: it takes that span's ids,
+ * so its children become that span's children, and hands it its attributes,
+ * events and links. Nothing of its own is exported.
+ */
+class FoldedSpan implements Tracer.Span {
+  readonly _tag = "Span"
+  readonly kind = "internal"
+  readonly name: string
+  readonly into: Tracer.Span
+  readonly parent: Option.Option<Tracer.AnySpan>
+  readonly annotations: Context.Context<never>
+  readonly links: ReadonlyArray<Tracer.SpanLink> = []
+  status: Tracer.SpanStatus
+  constructor(options: Parameters<Tracer.Tracer["span"]>[0], into: Tracer.Span) {
+    this.name = options.name
+    this.into = into
+    this.parent = options.parent
+    this.annotations = options.annotations
+    this.status = { _tag: "Started", startTime: options.startTime }
+  }
+  get spanId() {
+    return this.into.spanId
+  }
+  get traceId() {
+    return this.into.traceId
+  }
+  get sampled() {
+    return this.into.sampled
+  }
+  get attributes() {
+    return this.into.attributes
+  }
+  end(endTime: bigint, exit: Exit.Exit<unknown, unknown>) {
+    this.status = { _tag: "Ended", startTime: this.status.startTime, endTime, exit }
+  }
+  attribute(key: string, value: unknown) {
+    this.into.attribute(key, value)
+  }
+  event(name: string, startTime: bigint, attributes?: Record<string, unknown>) {
+    this.into.event(name, startTime, attributes)
+  }
+  addLinks(links: ReadonlyArray<Tracer.SpanLink>) {
+    this.into.addLinks(links)
+  }
+}
+
+/**
+ * `tracer`, with function spans folded into their parents: a trace keeps the
+ * request, its statements, cache fills, transactions and jobs, and each
+ * function's annotations and events land on the span above it. Every span
+ * exported costs the request about 30 µs (`docs/benchmarks/tracing.md`), and
+ * a function span says little its parent and children do not.
+ * `TRACE_FUNCTION_SPANS=true` exports them too, for a closer look.
+ */
+export const foldingFunctionSpans = (tracer: Tracer.Tracer): Tracer.Tracer =>
+  Tracer.make({
+    span(options) {
+      const parent = options.parent
+      if (
+        options.kind !== "internal" || options.links.length > 0 || Option.isNone(parent) ||
+        parent.value._tag !== "Span" || !functionSpanName.test(options.name)
+      ) {
+        return tracer.span(options)
+      }
+      const into = parent.value instanceof FoldedSpan ? parent.value.into : parent.value
+      return new FoldedSpan(options, into)
+    },
+    ...(tracer.context === undefined ? {} : { context: tracer.context })
+  })
+
 const logFormat = Config.schema(Schema.Literals(["logfmt", "json"]), "LOG_FORMAT").pipe(Config.withDefault("logfmt" as const))
 
 const encodeLine = Schema.encodeSync(Schema.fromJsonString(Schema.Unknown))
@@ -109,7 +188,8 @@ const exportSettings = Config.all({
   spanDelay: Settings.millis("OTEL_BSP_SCHEDULE_DELAY", 5000),
   spanBatch: Settings.int("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", { default: 512, min: 1, max: 100_000 }),
   metricInterval: metricExportInterval,
-  logDelay: Settings.millis("OTEL_BLRP_SCHEDULE_DELAY", 1000)
+  logDelay: Settings.millis("OTEL_BLRP_SCHEDULE_DELAY", 1000),
+  functionSpans: Settings.flag("TRACE_FUNCTION_SPANS", false)
 })
 
 const exporting = (endpoint: string, settings: Config.Success<typeof exportSettings>) => {
@@ -119,7 +199,7 @@ const exporting = (endpoint: string, settings: Config.Success<typeof exportSetti
     Tracer.Tracer,
     Effect.map(
       OtlpTracer.make({ url: url("traces"), resource, exportInterval: settings.spanDelay, maxBatchSize: settings.spanBatch }),
-      (otlp) => sampling(otlp, settings.sampler)
+      (otlp) => sampling(settings.functionSpans ? otlp : foldingFunctionSpans(otlp), settings.sampler)
     )
   )
   return Layer.mergeAll(

@@ -1,10 +1,11 @@
 /**
- * The sampler (`OTEL_TRACES_SAMPLER`/`_ARG`) and the log lines' trace ids,
- * on a tracer and a console of the test's own.
+ * The sampler (`OTEL_TRACES_SAMPLER`/`_ARG`), function spans folded into
+ * their parents, and the log lines' trace ids, on a tracer and a console of
+ * the test's own.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { ConfigProvider, Console, Effect, Exit, Layer, Schema, Tracer } from "effect"
-import { LoggingLive, type Sampler, samplerConfig, sampling } from "../../src/infra/Telemetry.ts"
+import { ConfigProvider, Console, Effect, Exit, Layer, Option, Schema, Tracer } from "effect"
+import { foldingFunctionSpans, LoggingLive, type Sampler, samplerConfig, sampling } from "../../src/infra/Telemetry.ts"
 import { recordingTracer } from "../utils/Spans.ts"
 
 /** A tracer recording every span it makes, behind the sampler. */
@@ -24,6 +25,39 @@ const configured = (env: Record<string, string>) =>
   Effect.gen(function*() {
     return yield* samplerConfig
   }).pipe(Effect.provide(ConfigProvider.layer(ConfigProvider.fromUnknown(env))), Effect.exit)
+
+describe("function spans", () => {
+  it.effect("fold into the span above them: its children become that span's, their attributes and events go to it", () =>
+    Effect.gen(function*() {
+      const { spans, tracer } = recordingTracer()
+      const statement = Effect.void.pipe(Effect.withSpan("SELECT services", { kind: "client" }))
+      const repo = Effect.andThen(Effect.annotateCurrentSpan("service.id", "s-1"), statement).pipe(Effect.withSpan("ServicesRepo.byId"))
+      const domain = Effect.andThen(Effect.annotateCurrentSpan("caller", "u-1"), repo).pipe(Effect.withSpan("Services.get"))
+      const kept = Effect.void.pipe(Effect.withSpan("cache.fill service"))
+      yield* Effect.all([domain, kept]).pipe(Effect.withSpan("GET /services/{id}", { kind: "server" }), Effect.withTracer(foldingFunctionSpans(tracer)))
+
+      assert.deepStrictEqual(spans.map((s) => s.name).sort(), ["GET /services/{id}", "SELECT services", "cache.fill service"])
+      const server = spans.find((s) => s.kind === "server")!
+      const child = spans.find((s) => s.kind === "client")!
+      assert.strictEqual(child.parent.pipe(Option.map((p) => p.spanId), Option.getOrUndefined), server.spanId)
+      assert.strictEqual(child.traceId, server.traceId)
+      assert.strictEqual(server.attributes.get("service.id"), "s-1")
+      assert.strictEqual(server.attributes.get("caller"), "u-1")
+    }))
+
+  it.effect("a function span is kept when it starts a trace or links to others", () =>
+    Effect.gen(function*() {
+      const { spans, tracer } = recordingTracer()
+      const other = Tracer.externalSpan({ traceId: "4bf92f3577b34da6a3ce929d0e0e4736", spanId: "00f067aa0ba902b7", sampled: true })
+      yield* Effect.void.pipe(Effect.withSpan("Cleanup.run"), Effect.withTracer(foldingFunctionSpans(tracer)))
+      yield* Effect.void.pipe(
+        Effect.withSpan("UsersRepo.anyById", { links: [{ span: other, attributes: {} }] }),
+        Effect.withSpan("GET /users/{id}", { kind: "server" }),
+        Effect.withTracer(foldingFunctionSpans(tracer))
+      )
+      assert.deepStrictEqual(spans.map((s) => s.name).sort(), ["Cleanup.run", "GET /users/{id}", "UsersRepo.anyById"])
+    }))
+})
 
 describe("sampling", () => {
   it.effect("ratio 0, parent-based: a new trace is dropped whole; a remote sampled parent is followed", () =>
