@@ -253,14 +253,19 @@ ${rows.join("\n")}
 Targets: at most 10 % throughput cost at 100 % sampling — ${verdict(0.1, "full")}; at most 3 % at 10 %
 parent-based sampling — ${verdict(0.03, "tenth")}.
 
+**Which spans are exported.** Function spans (\`Effect.fn\`) fold into the span above them and a batched
+lookup's statement span stands for its batch (\`otel/README.md\`), so a cache hit exports its server span alone and
+the overview one span per statement (before: 2.2 and 13.0 spans per request, and 19.9 % and 12.2 % at 100 % in the run of
+2026-12-01).
+
 **What the cost is made of.** Effect's tracer makes every span whether or not it is exported (with tracing off
 they are its native, unexported kind), so what export adds is the OTLP span objects and, for a sampled span, its
 conversion to OTLP at its end (\`makeOtlpSpan\`, on the request's path), the JSON serialisation of each batch
 (\`JSON.stringify\` of up to 512 spans, every second or when full) and its POST. In the service, server CPU per request rises by
 ${fmt(cpuDelta("service", "full"))} µs (cache hit, ${fmt(result("service", "full").spans, 1)} spans) and ${fmt(cpuDelta("overview", "full"))} µs (overview, ${fmt(result("overview", "full").spans, 1)} spans) at 100 %; with every span dropped by
 the sampler, ${fmt(cpuDelta("service", "dropped"))} and ${fmt(cpuDelta("overview", "dropped"))} µs. A CPU profile of a 100 % process taken apart from
-this run (\`node --cpu-prof\`, \`docs/performance.md\`) put the conversion and the serialisation on top of the exporter's
-functions, then garbage collection of the span objects. The receiver shares the two cores and the benchmark's process
+this run (\`node --cpu-prof\`, \`docs/performance.md\`) found about 30 µs per exported server span: garbage collection of the
+OTLP span objects, the batches' \`JSON.stringify\` (1.45 kB per server span), the conversion and the export's \`fetch\`. The receiver shares the two cores and the benchmark's process
 (${fmt(runBytes / 1e6, 1)} MB of JSON in ${fmt(runExports)} exports over the runs and their warm-ups).
 
 The same two-span tree (a server span with a request's ten attributes, one child) made ${fmt(REPEATS)} times in this process:
