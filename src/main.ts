@@ -14,7 +14,7 @@ import { JobQueue } from "./infra/JobQueue.ts"
 import { RateLimiter } from "./infra/RateLimiter.ts"
 import { layer as CacheLive } from "./infra/Cache.ts"
 import { Redis } from "./infra/Redis.ts"
-import { JwtSecret } from "./infra/Secrets.ts"
+import { SecretsLive } from "./infra/Secrets.ts"
 import { GaugeSampler } from "./ops/MetricsHttp.ts"
 import { DatabaseBackend, SqlLive } from "./infra/Sql.ts"
 import * as Settings from "./infra/Settings.ts"
@@ -22,7 +22,7 @@ import { TelemetryLive } from "./infra/Telemetry.ts"
 import { WorkerLive } from "./Worker.ts"
 
 const InfraLive = Layer.mergeAll(JobQueue.layer, RateLimiter.layer, CacheLive).pipe(
-  Layer.provideMerge(Layer.mergeAll(SqlLive, Redis.layer, JwtSecret.layer, FileStorage.layer))
+  Layer.provideMerge(Layer.mergeAll(SqlLive, Redis.layer, SecretsLive, FileStorage.layer))
 )
 
 /** `HTTP_ENABLED=false` (`npm run worker`) runs the workers alone. */

@@ -13,7 +13,7 @@ import { AccessTokens } from "../src/users/AccessTokens.ts"
 import { awaitJob } from "./utils/Jobs.ts"
 import { scopedDatabase, TestDatabase } from "./utils/TestDatabase.ts"
 import { insertService, insertUser } from "./utils/fixtures.ts"
-import { TEST_JWT_SECRET, TestJwtSecret, testRedisUrl } from "./utils/TestInfra.ts"
+import { TEST_JWT_SECRET, TestSecrets, testRedisUrl } from "./utils/TestInfra.ts"
 import { awaitStatus, type ServiceProcess, startService } from "./utils/ServiceProcess.ts"
 
 const redisUrl = () => Effect.runSync(Effect.gen(function*() {
@@ -107,7 +107,7 @@ describe("main", () => {
         const serviceId = yield* insertService(providerId)
         const token = yield* AccessTokens.use((tokens) => tokens.issue({ id: providerId as UserId, role: "provider" }))
         return { serviceId, token }
-      }).pipe(Effect.provide(Layer.mergeAll(TestDatabase({ DATABASE_URL: url }), AccessTokens.layer.pipe(Layer.provide(TestJwtSecret))))))
+      }).pipe(Effect.provide(Layer.mergeAll(TestDatabase({ DATABASE_URL: url }), AccessTokens.layer.pipe(Layer.provide(TestSecrets))))))
       await Promise.all(services.map((service) => readyBody(service.port, 20_000)))
       const title = async (base: string) => (await (await fetch(`${base}/services/${serviceId}`)).json() as { title: string }).title
       assert.strictEqual(await title(b!), "Dog walks")

@@ -38,11 +38,19 @@ export type SmsTemplate = typeof SmsTemplate.Type
 /** A no-op: queue probes, tests and benchmarks. */
 export class Ping extends Schema.TaggedClass<Ping>()("Ping", { id: Schema.String }) {}
 
-/** One email rendered from a template. */
+/** Template variables as the JSON text `SendEmail.sealed` seals. */
+export const SealedVariables = Schema.fromJsonString(Variables)
+
+/**
+ * One email rendered from a template. `sealed`: more variables, sealed
+ * (`PayloadSeal`) because only the recipient may read them — one-time tokens
+ * and the links carrying them — so the stored payload holds ciphertext.
+ */
 export class SendEmail extends Schema.TaggedClass<SendEmail>()("SendEmail", {
   to: Schema.String,
   template: EmailTemplate,
-  variables: Variables
+  variables: Variables,
+  sealed: Schema.optional(Schema.String)
 }) {}
 
 export class SendSms extends Schema.TaggedClass<SendSms>()("SendSms", {

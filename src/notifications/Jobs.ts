@@ -3,13 +3,16 @@
  * notification to the channels its user's preferences allow. Each delivery
  * attempt is recorded, and a retry re-sends only the channels that failed.
  */
-import { Data, Effect, Option } from "effect"
-import { DeliverNotification, SendEmail, SendSms } from "../domain/Job.ts"
+import { Data, Effect, Exit, Option, Result, Schema } from "effect"
+import { DeliverNotification, SealedVariables, SendEmail, SendSms } from "../domain/Job.ts"
 import * as JobRunner from "../infra/JobRunner.ts"
 import { Mailer } from "../infra/Mailer.ts"
+import { PayloadSeal } from "../infra/Secrets.ts"
 import { SmsSender } from "../infra/SmsSender.ts"
 import { type Channel, type DeliveryTarget, NotificationsRepo } from "./NotificationsRepo.ts"
 import { renderEmail, renderNotificationEmail, renderSms } from "./Templates.ts"
+
+const decodeSealed = Schema.decodeUnknownExit(SealedVariables)
 
 /** Whether the user's preferences let this type of notification leave the app. */
 const wanted = (target: DeliveryTarget) => {
@@ -36,14 +39,26 @@ export const tasks = Effect.gen(function*() {
   const mailer = yield* Mailer
   const sms = yield* SmsSender
   const repo = yield* NotificationsRepo
+  const payloadSeal = yield* PayloadSeal
 
   const sendEmail = JobRunner.task(SendEmail, (job) => {
-    const rendered = renderEmail(job.template, job.variables)
+    const sealed = openSealed(job)
+    if (Result.isFailure(sealed)) return Effect.fail(new JobRunner.PermanentJobFailure({ message: sealed.failure }))
+    const rendered = renderEmail(job.template, { ...job.variables, ...sealed.success })
     if (rendered._tag === "Missing") {
       return Effect.fail(new JobRunner.PermanentJobFailure({ message: `email ${job.template} lacks ${rendered.names.join(", ")}` }))
     }
     return Effect.asVoid(mailer.send({ to: job.to, ...rendered.value }))
   })
+
+  /** The email's sealed variables, opened; a seal that does not open will not open on a retry either. */
+  const openSealed = (job: SendEmail): Result.Result<Record<string, string>, string> => {
+    if (job.sealed === undefined) return Result.succeed({})
+    const opened = payloadSeal.open(job.sealed)
+    if (Result.isFailure(opened)) return Result.fail(`email ${job.template}: its sealed variables do not open (${opened.failure})`)
+    const variables = decodeSealed(opened.success)
+    return Exit.isSuccess(variables) ? Result.succeed(variables.value) : Result.fail(`email ${job.template}: its sealed variables are not template variables`)
+  }
 
   const sendSms = JobRunner.task(SendSms, (job) => {
     const rendered = renderSms(job.template, job.variables)

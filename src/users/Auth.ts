@@ -6,13 +6,14 @@
  * family of that login is revoked. The emails of a registration are jobs
  * enqueued in its transaction, so they exist if and only if the account does.
  */
-import { Config, Context, Effect, Layer, Option } from "effect"
+import { Config, Context, Effect, Layer, Option, Schema } from "effect"
 import * as Crypto from "node:crypto"
 import { RateLimited, Unauthorized } from "../domain/Errors.ts"
 import type { UserId } from "../domain/User.ts"
-import { SendEmail } from "../domain/Job.ts"
+import { SealedVariables, SendEmail } from "../domain/Job.ts"
 import { JobQueue } from "../infra/JobQueue.ts"
 import { RateLimiter, type Window } from "../infra/RateLimiter.ts"
+import { PayloadSeal } from "../infra/Secrets.ts"
 import { Transactions } from "../infra/Sql.ts"
 import { ACCESS_TOKEN_TTL_SECONDS, AccessTokens } from "./AccessTokens.ts"
 import { AccountSuspended, EmailTaken, InvalidCredentials, InvalidToken, type Registration } from "./Api.ts"
@@ -21,6 +22,8 @@ import { AuthRepo } from "./AuthRepo.ts"
 import { Passwords } from "./Passwords.ts"
 import { UsersRepo } from "./UsersRepo.ts"
 import { userView } from "./Users.ts"
+
+const encodeSealed = Schema.encodeSync(SealedVariables)
 
 const REFRESH_TTL_MS = 7 * 24 * 3600 * 1000
 const VERIFICATION_TTL_MS = 24 * 3600 * 1000
@@ -53,6 +56,10 @@ export class Auth extends Context.Service<Auth>()("maplehustle/users/Auth", {
     const tx = yield* Transactions
     const limiter = yield* RateLimiter
     const appUrl = yield* Config.String("APP_URL").pipe(Config.withDefault("http://localhost:3000"))
+    const payloadSeal = yield* PayloadSeal
+    /** The email's one-time token and its link, sealed: the job's stored payload must not hand them to a database reader. */
+    const sealedToken = (token: string, path: string) =>
+      payloadSeal.seal(encodeSealed({ token, link: `${appUrl}${path}?token=${token}` }))
 
     const register = Effect.fn("Auth.register")(function*(input: Registration) {
       const passwordHash = yield* passwords.hash(input.password)
@@ -78,7 +85,8 @@ export class Auth extends Context.Service<Auth>()("maplehustle/users/Auth", {
             job: new SendEmail({
               to: user.email,
               template: "email_verification",
-              variables: { name: user.name, token: verification.token, link: `${appUrl}/verify-email?token=${verification.token}` }
+              variables: { name: user.name },
+              sealed: sealedToken(verification.token, "/verify-email")
             })
           }
         ])
@@ -175,7 +183,8 @@ export class Auth extends Context.Service<Auth>()("maplehustle/users/Auth", {
         yield* jobs.enqueue(new SendEmail({
           to: user.value.email,
           template: "password_reset",
-          variables: { name: user.value.name, token: reset.token, link: `${appUrl}/reset-password?token=${reset.token}` }
+          variables: { name: user.value.name },
+          sealed: sealedToken(reset.token, "/reset-password")
         }))
       }))
     })

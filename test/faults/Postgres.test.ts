@@ -14,7 +14,7 @@ import { userWithToken, withToken } from "../utils/Http.ts"
 import { awaitStatus, type ServiceProcess, startService } from "../utils/ServiceProcess.ts"
 import { type TcpProxy, tcpProxy } from "../utils/TcpProxy.ts"
 import { onAdmin, queryOn, TestDatabase } from "../utils/TestDatabase.ts"
-import { TEST_JWT_SECRET, TestJwtSecret } from "../utils/TestInfra.ts"
+import { TEST_JWT_SECRET, TestSecrets } from "../utils/TestInfra.ts"
 
 
 /** What a test starts, released after it whatever happens: the database's scope, service processes, proxies. */
@@ -66,7 +66,7 @@ const setUp = async (resources: Resources, env: Record<string, string>, proxy?: 
     Effect.runPromise(
       Effect.all({ provider: withToken(providerId as UserId, "provider"), admin: userWithToken("admin") }).pipe(
         Effect.map(({ admin, provider }) => ({ provider: provider.token, admin: admin.token })),
-        Effect.provide(Layer.mergeAll(Layer.fresh(TestDatabase({ DATABASE_URL: url })), AccessTokens.layer.pipe(Layer.provide(TestJwtSecret))))
+        Effect.provide(Layer.mergeAll(Layer.fresh(TestDatabase({ DATABASE_URL: url })), AccessTokens.layer.pipe(Layer.provide(TestSecrets))))
       )
     )
   return { base, service, serviceId, name, url, query, tokens }

@@ -3,20 +3,22 @@
  * Twilio-style HTTP API, the outbox directory and the real Postgres.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { ConfigProvider, Effect, Exit, Layer } from "effect"
+import { ConfigProvider, Effect, Exit, Layer, Result, Schema } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
 import * as Fs from "node:fs/promises"
 import * as Os from "node:os"
 import * as Path from "node:path"
-import { DeliverNotification, type Job, SendEmail, SendSms } from "../../src/domain/Job.ts"
+import { DeliverNotification, type Job, SealedVariables, SendEmail, SendSms } from "../../src/domain/Job.ts"
 import type { Task } from "../../src/infra/JobRunner.ts"
 import { Mailer } from "../../src/infra/Mailer.ts"
+import { PayloadSeal, SecretsLive } from "../../src/infra/Secrets.ts"
 import { SmsSender } from "../../src/infra/SmsSender.ts"
 import * as NotificationsJobs from "../../src/notifications/Jobs.ts"
 import { NotificationsRepo } from "../../src/notifications/NotificationsRepo.ts"
 import { insertUser } from "../utils/fixtures.ts"
 import { smsApi, smtpServer } from "../utils/LocalServers.ts"
 import { TestDatabase } from "../utils/TestDatabase.ts"
+import { TEST_JWT_SECRET, TestSecrets } from "../utils/TestInfra.ts"
 
 const tempDir = Effect.acquireRelease(
   Effect.promise(() => Fs.mkdtemp(Path.join(Os.tmpdir(), "mh-notify-"))),
@@ -27,7 +29,7 @@ const tempDir = Effect.acquireRelease(
 const tasksWith = (settings: Record<string, string>) =>
   NotificationsJobs.tasks.pipe(
     Effect.provide(
-      Layer.mergeAll(Mailer.layer, SmsSender.layer).pipe(
+      Layer.mergeAll(Mailer.layer, SmsSender.layer, TestSecrets).pipe(
         Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown(settings)))
       )
     )
@@ -74,6 +76,33 @@ describe("delivery tasks", () => {
           assert.strictEqual(files.length, 1)
           assert.match(files[0]!, /^To: bo@example\.com$/m)
           assert.match(files[0]!, /Subject: Welcome to MapleHustle/)
+        }).pipe(Effect.scoped))
+
+      it.effect("sealed variables are opened for the email and nowhere else; a seal that does not open fails permanently", () =>
+        Effect.gen(function*() {
+          const dir = yield* tempDir
+          const tasks = yield* tasksWith({ DATA_DIR: dir })
+          const seal = yield* PayloadSeal.useSync((s) => s).pipe(Effect.provide(TestSecrets))
+          const sealed = seal.seal(Schema.encodeSync(SealedVariables)({ token: "tok-sealed-42", link: "https://app.example/verify-email?token=tok-sealed-42" }))
+          assert.notInclude(sealed, "tok-sealed-42")
+          yield* run(tasks, new SendEmail({ to: "cy@example.com", template: "email_verification", variables: { name: "Cy" }, sealed }))
+          const files = yield* outboxFiles(dir)
+          assert.strictEqual(files.length, 1)
+          assert.match(files[0]!.replaceAll("=\r\n", ""), /verify-email\?token=3Dtok-sealed-42|verify-email\?token=tok-sealed-42/)
+
+          // Sealed under another JWT_SECRET, or altered in the database: never sent, never retried.
+          const otherSeal = yield* PayloadSeal.useSync((s) => s).pipe(
+            Effect.provide(SecretsLive.pipe(Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({ JWT_SECRET: `${TEST_JWT_SECRET}-rotated` })))))
+          )
+          const foreign = otherSeal.seal(Schema.encodeSync(SealedVariables)({ token: "t", link: "l" }))
+          const altered = `${sealed.slice(0, -2)}${sealed.endsWith("A") ? "B" : "A"}${sealed.slice(-1)}`
+          for (const bad of [foreign, altered, "plain text"]) {
+            const exit = yield* Effect.exit(run(tasks, new SendEmail({ to: "cy@example.com", template: "email_verification", variables: { name: "Cy" }, sealed: bad })))
+            assert.match(String(exit), /PermanentJobFailure/)
+            assert.match(String(exit), /sealed variables do not open/)
+          }
+          assert.strictEqual((yield* outboxFiles(dir)).length, 1, "nothing more was sent")
+          assert.isTrue(Result.isFailure(seal.open(foreign)))
         }).pipe(Effect.scoped))
 
       it.effect("a template missing a variable fails permanently", () =>

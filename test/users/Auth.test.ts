@@ -3,9 +3,11 @@
  * emails, login, refresh-token rotation with reuse detection, sessions.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Deferred, Effect, Fiber, Layer } from "effect"
+import { Deferred, Effect, Fiber, Layer, Result, Schema } from "effect"
 import { HttpClientRequest } from "effect/http"
 import { SqlClient } from "effect/sql/SqlClient"
+import { SealedVariables } from "../../src/domain/Job.ts"
+import { PayloadSeal } from "../../src/infra/Secrets.ts"
 import { send } from "../utils/Http.ts"
 import { TestDatabase } from "../utils/TestDatabase.ts"
 import { TestApp, TestRedis } from "../utils/TestInfra.ts"
@@ -22,12 +24,21 @@ const register = (address: string, role: "client" | "provider" = "client") =>
   send(post("/auth/register", { email: address, password: PASSWORD, name: "Jean Dupuis", role }))
 const login = (address: string, password = PASSWORD) => send(post("/auth/login", { email: address, password }))
 
+/** The sealed variables of a stored `SendEmail` payload, opened with the service's key. */
+const openSealed = (sealed: string) =>
+  Effect.map(PayloadSeal.useSync((seal) => seal.open(sealed)), (opened) =>
+    Schema.decodeUnknownSync(SealedVariables)(Result.getOrThrow(opened)))
+
 /** The token of the newest email of `template` queued for `to`, read from the job the request enqueued. */
 const emailedToken = (to: string, template: "email_verification" | "password_reset") =>
   SqlClient.use((sql) =>
-    sql<{ token: string }>`SELECT payload->'variables'->>'token' AS token FROM jobs
+    sql<{ sealed: string }>`SELECT payload->>'sealed' AS sealed FROM jobs
       WHERE task = 'SendEmail' AND payload->>'to' = ${to} AND payload->>'template' = ${template} ORDER BY id DESC LIMIT 1`
-  ).pipe(Effect.map((rows) => rows[0]?.token), Effect.orDie)
+  ).pipe(
+    Effect.orDie,
+    Effect.flatMap((rows) => Effect.forEach(rows, (row) => openSealed(row.sealed))),
+    Effect.map((opened) => opened[0]?.token)
+  )
 
 describe("auth", () => {
   it.layer(TestApp.pipe(Layer.provideMerge(Layer.mergeAll(TestDatabase(), TestRedis()))), { timeout: "60 seconds", excludeTestServices: true })(
@@ -45,12 +56,14 @@ describe("auth", () => {
             [created.body.email, created.body.name, created.body.role, created.body.verification_status, created.body.postal_code, created.body.is_email_verified],
             [address, "Jean Dupuis", "provider", "pending", "M5V2T6", false]
           )
-          const emails = yield* sql<{ template: string; variables: Record<string, string> }>`
-            SELECT payload->>'template' AS template, payload->'variables' AS variables FROM jobs
+          const emails = yield* sql<{ template: string; sealed: string | null; payload: string }>`
+            SELECT payload->>'template' AS template, payload->>'sealed' AS sealed, payload::text AS payload FROM jobs
             WHERE task = 'SendEmail' AND payload->>'to' = ${address} ORDER BY payload->>'template'`
           assert.deepStrictEqual(emails.map((e) => e.template), ["email_verification", "welcome"])
-          const token = emails[0]!.variables.token!
-          assert.match(emails[0]!.variables.link!, new RegExp(`/verify-email\\?token=${token}$`))
+          const sealed = yield* openSealed(emails[0]!.sealed!)
+          const token = sealed.token!
+          assert.match(sealed.link!, new RegExp(`/verify-email\\?token=${token}$`))
+          assert.notInclude(emails[0]!.payload, token, "the stored payload holds the token sealed, not in the clear")
           const stored = yield* sql<{ hash: string }>`
             SELECT encode(token_hash, 'hex') AS hash FROM user_tokens t JOIN users u ON u.id = t.user_id WHERE u.email = ${address}`
           assert.strictEqual(stored.length, 1)

@@ -13,7 +13,7 @@ import * as Cache from "../../src/infra/Cache.ts"
 import { JobQueue } from "../../src/infra/JobQueue.ts"
 import { RateLimiter } from "../../src/infra/RateLimiter.ts"
 import { Redis } from "../../src/infra/Redis.ts"
-import { JwtSecret } from "../../src/infra/Secrets.ts"
+import { SecretsLive } from "../../src/infra/Secrets.ts"
 import { AccessTokens } from "../../src/users/AccessTokens.ts"
 
 export const testRedisUrl = Config.String("TEST_REDIS_URL")
@@ -50,7 +50,8 @@ export const NoCache = Cache.layer.pipe(
 
 export const TEST_JWT_SECRET = "test-secret-for-signing-access-tokens-0123456789"
 
-export const TestJwtSecret = JwtSecret.layer.pipe(
+/** Both keys of `SecretsLive` from `TEST_JWT_SECRET`. */
+export const TestSecrets = SecretsLive.pipe(
   Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({ JWT_SECRET: TEST_JWT_SECRET })))
 )
 
@@ -82,7 +83,7 @@ export const TestAppWith = (options: { readonly rateLimits: boolean }) =>
     Layer.provide(DomainLive),
     Layer.provideMerge(NodeHttpServer.layerTest),
     Layer.provideMerge(AccessTokens.layer),
-    Layer.provideMerge(Layer.mergeAll(JobQueue.layer, TestJwtSecret, TestRateLimiter(options.rateLimits), TestFileStorage, TestCache()))
+    Layer.provideMerge(Layer.mergeAll(JobQueue.layer, TestSecrets, TestRateLimiter(options.rateLimits), TestFileStorage, TestCache()))
   )
 
 export const TestApp = TestAppWith({ rateLimits: false })
