@@ -8,8 +8,9 @@
  * It also gives each request its `RequestScope` (statement count, lookup
  * cache) and records its duration by route template.
  */
-import { ByteSize, Cause, Context, Duration, Effect, identity, Layer, Metric, Option, Schema, Tracer } from "effect"
-import { HttpIncomingMessage, HttpRouter, HttpServerRequest, HttpServerResponse, HttpTraceContext } from "effect/http"
+import { ByteSize, Cause, Config, Context, Duration, Effect, identity, Layer, Metric, Option, Result, Schema, Tracer } from "effect"
+import { HttpIncomingMessage, HttpMiddleware, HttpRouter, HttpServerRequest, HttpServerResponse, HttpTraceContext } from "effect/http"
+import { IpNetwork } from "effect/net"
 import { HttpApiError } from "effect/http-api"
 import { isHttpServerError } from "effect/http/HttpServerError"
 import { isSqlError } from "effect/sql/SqlError"
@@ -269,6 +270,40 @@ const edge = (showStatements: boolean) => HttpRouter.middleware((app) =>
     )
   }), { global: true })
 
+/** A proxy's address or network: `10.0.0.0/8`, `fd00::/8`, or one address (`10.0.0.7`, a /32 or /128). */
+const parseNetwork = (entry: string) =>
+  IpNetwork.fromString(entry.includes("/") ? entry : `${entry}/${entry.includes(":") ? 128 : 32}`)
+
+/** `TRUSTED_PROXIES`; a bad entry fails start-up, named. */
+export const TrustedProxies = Config.schema(
+  Schema.String.check(Schema.makeFilter((raw: string) => {
+    const bad = proxyEntries(raw).filter((entry) => Result.isFailure(parseNetwork(entry)))
+    return bad.length === 0 || `not an IP address or network: ${bad.join(", ")}`
+  })),
+  "TRUSTED_PROXIES"
+).pipe(
+  Config.map((raw) => proxyEntries(raw).map((entry) => Result.getOrThrow(parseNetwork(entry)))),
+  Config.withDefault([])
+)
+
+function proxyEntries(raw: string) {
+  return raw.split(",").map((s) => s.trim()).filter((s) => s.length > 0)
+}
+
+/**
+ * Behind the proxies listed in `TRUSTED_PROXIES` (comma-separated addresses
+ * or networks), a request's client address is the one they forwarded
+ * (`X-Forwarded-For`, walked from the right past the trusted hops, with
+ * `X-Forwarded-Proto` and `-Host`), so per-address rate limits count clients,
+ * not the proxy. The headers of any other peer are ignored: a client cannot
+ * pick its own address. Unset, nothing is trusted.
+ */
+const trustedProxies = Layer.unwrap(Effect.map(TrustedProxies, (networks) =>
+  networks.length === 0
+    ? Layer.empty
+    : HttpRouter.middleware(HttpMiddleware.xForwardedHeaders({ trustedProxies: networks }), { global: true })
+))
+
 /** CORS for the configured origins (`CORS_ORIGINS`, comma-separated). */
 const cors = Layer.unwrap(Effect.map(
   Settings.list("CORS_ORIGINS", ["http://localhost:3000", "http://localhost:8080", "http://localhost:4200"]),
@@ -297,5 +332,6 @@ export const RouteTemplate = HttpRouter.middleware((app) =>
 
 export const HttpEdgeLive = Layer.mergeAll(
   Layer.unwrap(Effect.map(Settings.isProduction, (production) => edge(!production))),
-  cors
+  cors,
+  trustedProxies
 )

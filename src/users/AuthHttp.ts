@@ -16,8 +16,8 @@ export const AuthHttp = HttpApiBuilder.group(Api, "auth", Effect.fn(function*(ha
 
   /**
    * Counts the request against its client address; over the limit, a 429. The
-   * address is the socket's peer: behind a proxy, configure it to pass the
-   * client's address through (see the deployment guide).
+   * address is the socket's peer, or behind the proxies of `TRUSTED_PROXIES`
+   * the client address they forwarded (`HttpEdge`).
    */
   const limitAddress = (route: keyof typeof perMinute) =>
     Effect.gen(function*() {

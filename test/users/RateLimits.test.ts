@@ -1,12 +1,15 @@
 /**
  * API.md's limits with the limiter on: per-address limits of register, login
- * and refresh, the per-email login lockout (also against a burst of
+ * and refresh (also behind trusted proxies, and ignoring forwarded addresses
+ * from anyone else), the per-email login lockout (also against a burst of
  * concurrent guesses), and the in-memory fallback that
  * keeps them when Redis is down.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer, Option } from "effect"
+import { ConfigProvider, Effect, Exit, Layer, Option } from "effect"
+import { IpNetwork } from "effect/net"
 import { HttpClientRequest } from "effect/http"
+import { TrustedProxies } from "../../src/infra/HttpEdge.ts"
 import { RateLimiter } from "../../src/infra/RateLimiter.ts"
 import { send } from "../utils/Http.ts"
 import { TestDatabase } from "../utils/TestDatabase.ts"
@@ -19,7 +22,12 @@ const PASSWORD = "Maple-Syrup-2026"
 const register = (address: string) => send(post("/auth/register", { email: address, password: PASSWORD, name: "Jean Dupuis", role: "client" }))
 const login = (address: string, password: string) => send(post("/auth/login", { email: address, password }))
 
+const loginFrom = (forwardedFor: string, address: string) =>
+  send(post("/auth/login", { email: address, password: PASSWORD }).pipe(HttpClientRequest.setHeader("x-forwarded-for", forwardedFor)))
+
 const Limited = () => TestAppWith({ rateLimits: true }).pipe(Layer.provideMerge(Layer.mergeAll(TestDatabase(), TestRedis())))
+const LimitedBehind = (trustedProxies: string) =>
+  TestAppWith({ rateLimits: true, trustedProxies }).pipe(Layer.provideMerge(Layer.mergeAll(TestDatabase(), TestRedis())))
 const options = { timeout: "60 seconds", excludeTestServices: true } as const
 
 describe("rate limits", () => {
@@ -40,6 +48,41 @@ describe("rate limits", () => {
         assert.deepStrictEqual(statuses, [...Array.from({ length: 10 }, () => 401), 429])
       }))
   })
+
+  it.layer(Limited(), options)("per address, behind no trusted proxy", (it) => {
+    it.effect("X-Forwarded-For from the client's own socket is ignored: a new header each time buys no new budget", () =>
+      Effect.gen(function*() {
+        const statuses = yield* Effect.forEach(Array.from({ length: 11 }), (_, i) =>
+          Effect.map(loginFrom(`203.0.113.${i + 1}`, email(`s${i}`)), (r) => r.status))
+        assert.deepStrictEqual(statuses, [...Array.from({ length: 10 }, () => 401), 429])
+      }))
+  })
+
+  // The test's client connects over loopback: the proxy in front of the service.
+  it.layer(LimitedBehind("127.0.0.1, ::1"), options)("per address, behind TRUSTED_PROXIES", (it) => {
+    it.effect("each forwarded client has its own budget; a spoofed entry left of the proxy's does not count", () =>
+      Effect.gen(function*() {
+        const first = yield* Effect.forEach(Array.from({ length: 11 }), (_, i) =>
+          Effect.map(loginFrom("198.51.100.7", email(`p${i}`)), (r) => r.status))
+        assert.deepStrictEqual(first, [...Array.from({ length: 10 }, () => 401), 429])
+        assert.strictEqual((yield* loginFrom("198.51.100.8", email("q"))).status, 401, "another client is not limited")
+        // The client sent "6.6.6.6"; the proxy appended the address it saw: the limit is that address's.
+        assert.strictEqual((yield* loginFrom("6.6.6.6, 198.51.100.7", email("r"))).status, 429)
+      }))
+  })
+
+  it.effect("TRUSTED_PROXIES names each entry that is not an address or network; unset, nothing is trusted", () =>
+    Effect.gen(function*() {
+      const read = (env: Record<string, string>) =>
+        Effect.exit(Effect.provide(Effect.gen(function*() {
+          return (yield* TrustedProxies).map(IpNetwork.format)
+        }), ConfigProvider.layer(ConfigProvider.fromUnknown(env))))
+      assert.deepStrictEqual(yield* read({}), Exit.succeed([]))
+      assert.deepStrictEqual(yield* read({ TRUSTED_PROXIES: "10.0.0.0/8, 192.0.2.7,fd00::/8" }), Exit.succeed(["10.0.0.0/8", "192.0.2.7/32", "fd00::/8"]))
+      const bad = yield* read({ TRUSTED_PROXIES: "10.0.0.0/8, proxy.internal, 10.0.0.0/33" })
+      assert.isTrue(Exit.isFailure(bad))
+      assert.match(String(bad), /not an IP address or network: proxy\.internal, 10\.0\.0\.0\/33/)
+    }))
 
   it.layer(Limited(), options)("per email", (it) => {
     it.effect("5 failed logins lock the email for 15 minutes, even for the right password; other emails are free", () =>

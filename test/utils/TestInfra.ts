@@ -78,8 +78,11 @@ export const TestFileStorage = Layer.unwrap(Effect.map(
  * The real routes and domain services on `NodeHttpServer.layerTest`, whose
  * `HttpClient` targets it; needs a database (`TestDatabase`) and `Redis`.
  */
-export const TestAppWith = (options: { readonly rateLimits: boolean }) =>
-  HttpApp.pipe(
+export const TestAppWith = (options: { readonly rateLimits: boolean; readonly trustedProxies?: string }) =>
+  (options.trustedProxies === undefined
+    ? HttpApp
+    : HttpApp.pipe(Layer.provide(ConfigProvider.layerAdd(ConfigProvider.fromUnknown({ TRUSTED_PROXIES: options.trustedProxies }))))
+  ).pipe(
     Layer.provide(DomainLive),
     Layer.provideMerge(NodeHttpServer.layerTest),
     Layer.provideMerge(AccessTokens.layer),
