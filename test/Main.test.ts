@@ -10,6 +10,7 @@ import { Ping } from "../src/domain/Job.ts"
 import type { UserId } from "../src/domain/User.ts"
 import { JobQueue } from "../src/infra/JobQueue.ts"
 import { AccessTokens } from "../src/users/AccessTokens.ts"
+import { withToken } from "./utils/Http.ts"
 import { awaitJob } from "./utils/Jobs.ts"
 import { scopedDatabase, TestDatabase } from "./utils/TestDatabase.ts"
 import { insertService, insertUser } from "./utils/fixtures.ts"
@@ -105,7 +106,7 @@ describe("main", () => {
       const { serviceId, token } = await Effect.runPromise(Effect.gen(function*() {
         const providerId = yield* insertUser("provider")
         const serviceId = yield* insertService(providerId)
-        const token = yield* AccessTokens.use((tokens) => tokens.issue({ id: providerId as UserId, role: "provider" }))
+        const { token } = yield* withToken(providerId as UserId, "provider")
         return { serviceId, token }
       }).pipe(Effect.provide(Layer.mergeAll(TestDatabase({ DATABASE_URL: url }), AccessTokens.layer.pipe(Layer.provide(TestSecrets))))))
       await Promise.all(services.map((service) => readyBody(service.port, 20_000)))

@@ -1,7 +1,10 @@
 /**
- * Access tokens: HS256 JWTs (`sub`, `role`, `exp`), 30 minutes, signed with
- * `JWT_SECRET`. Verification pins the algorithm, so a token claiming `none`
- * or an asymmetric algorithm is rejected.
+ * Access tokens: HS256 JWTs (`sub`, `role`, `sid`, `exp`), 30 minutes, signed
+ * with `JWT_SECRET`. `sid` is the login session (the refresh-token family)
+ * the token was issued to: the bearer check accepts it only while that
+ * session is signed in, so logout, logout-all, a password change and
+ * suspension end the session's access tokens at once. Verification pins the
+ * algorithm, so a token claiming `none` or an asymmetric algorithm is rejected.
  */
 import { Context, Data, Effect, Layer, Option, Redacted, Schema } from "effect"
 import { jwtVerify, SignJWT } from "jose"
@@ -13,15 +16,16 @@ const ALGORITHM = "HS256"
 
 export class InvalidAccessToken extends Data.TaggedError("InvalidAccessToken")<{ readonly reason: string }> {}
 
-const Claims = Schema.Struct({ sub: UserId, role: Role })
+const Claims = Schema.Struct({ sub: UserId, role: Role, sid: Schema.String.check(Schema.isUUID()) })
 
 export class AccessTokens extends Context.Service<AccessTokens>()("maplehustle/users/AccessTokens", {
   make: Effect.gen(function*() {
     const secret = Redacted.value(yield* JwtSecret)
 
-    const issue = Effect.fn("AccessTokens.issue")((user: { readonly id: UserId; readonly role: Role }) =>
+    /** A token for `user` in the login session `session` (its refresh-token family). */
+    const issue = Effect.fn("AccessTokens.issue")((user: { readonly id: UserId; readonly role: Role }, session: string) =>
       Effect.promise(() =>
-        new SignJWT({ role: user.role })
+        new SignJWT({ role: user.role, sid: session })
           .setProtectedHeader({ alg: ALGORITHM, typ: "JWT" })
           .setSubject(user.id)
           .setIssuedAt()
@@ -36,7 +40,7 @@ export class AccessTokens extends Context.Service<AccessTokens>()("maplehustle/u
       })
       return yield* Option.match(Schema.decodeUnknownOption(Claims)(payload), {
         onNone: () => Effect.fail(new InvalidAccessToken({ reason: "unexpected claims" })),
-        onSome: (claims) => Effect.succeed({ id: claims.sub, role: claims.role })
+        onSome: (claims) => Effect.succeed({ id: claims.sub, role: claims.role, session: claims.sid })
       })
     })
 

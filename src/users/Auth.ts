@@ -99,7 +99,7 @@ export class Auth extends Context.Service<Auth>()("maplehustle/users/Auth", {
       Effect.gen(function*() {
         const refresh = newToken()
         yield* repo.insertRefreshToken({ userId: caller.id, familyId, parentId, tokenHash: refresh.digest, userAgent, ttlMs: REFRESH_TTL_MS })
-        return { caller, refreshToken: refresh.token }
+        return { caller, session: familyId, refreshToken: refresh.token }
       })
 
     /**
@@ -107,8 +107,8 @@ export class Auth extends Context.Service<Auth>()("maplehustle/users/Auth", {
      * Signing runs on libuv's thread pool, which concurrent password hashes can keep busy for seconds; other
      * logins of the user would wait on the lock holding pool connections (seen: 8 s waits and a 503).
      */
-    const pair = ({ caller, refreshToken }: { readonly caller: Caller; readonly refreshToken: string }) =>
-      Effect.map(tokens.issue(caller), (accessToken) => ({
+    const pair = ({ caller, refreshToken, session }: { readonly caller: Caller; readonly session: string; readonly refreshToken: string }) =>
+      Effect.map(tokens.issue(caller, session), (accessToken) => ({
         access_token: accessToken,
         refresh_token: refreshToken,
         token_type: "bearer" as const,

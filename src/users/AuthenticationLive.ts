@@ -1,7 +1,8 @@
 /**
- * The bearer check: a valid, unexpired token of an existing, active user.
- * The role comes from the database, not the token, so a demoted or suspended
- * user's token stops working at once.
+ * The bearer check: a valid, unexpired token of an existing, active user,
+ * issued to a login session that is still signed in. The role comes from the
+ * database, not the token, so a demoted or suspended user's token stops
+ * working at once, as do the tokens of a session that logged out.
  */
 import { Effect, Layer, Option, Redacted } from "effect"
 import { HttpServerRequest } from "effect/http"
@@ -20,8 +21,8 @@ const callerOf = Effect.gen(function*() {
   const users = yield* UsersRepo
   return Effect.fn("Authentication.caller")(function*(token: string) {
     const claims = yield* tokens.verify(token).pipe(Effect.mapError(() => unauthorized))
-    const state = yield* users.findAuthState(claims.id)
-    if (Option.isNone(state) || !state.value.active) return yield* unauthorized
+    const state = yield* users.findAuthState(claims.id, claims.session)
+    if (Option.isNone(state) || !state.value.active || !state.value.signedIn) return yield* unauthorized
     yield* Effect.annotateCurrentSpan("user.id", claims.id)
     const scope = yield* RequestScope.CurrentRequestScope
     if (scope !== undefined) scope.userId = claims.id

@@ -45,9 +45,18 @@ export class UsersRepo extends Context.Service<UsersRepo>()("maplehustle/users/U
       city, postal_code, province_code, preferred_contact_method, profile_image_file_id, rating_sum, rating_count, created_at`
 
     /** Role and standing of a user, for authenticating each request; `None` if deleted or unknown. */
-    const findAuthState = Effect.fn("UsersRepo.findAuthState")(function*(id: UserId) {
-      const rows = yield* sql<{ role: Role; active: boolean }>`
-        SELECT role, status = 'active' AS active FROM users WHERE id = ${id} AND deleted_at IS NULL`
+    /**
+     * What the bearer check needs, in one indexed read: the user's role,
+     * whether they are active, and whether `session` (a refresh-token family)
+     * still has a live token, i.e. is signed in.
+     */
+    const findAuthState = Effect.fn("UsersRepo.findAuthState")(function*(id: UserId, session: string) {
+      const rows = yield* sql<{ role: Role; active: boolean; signedIn: boolean }>`
+        SELECT u.role, u.status = 'active' AS active,
+               EXISTS (SELECT 1 FROM refresh_tokens r
+                       WHERE r.family_id = ${session}::uuid AND r.user_id = u.id
+                         AND r.revoked_at IS NULL AND r.rotated_at IS NULL AND r.expires_at > now()) AS signed_in
+        FROM users u WHERE u.id = ${id} AND u.deleted_at IS NULL`
       return Option.fromNullishOr(rows[0])
     }, Effect.orDie)
 

@@ -187,6 +187,7 @@ describe("auth", () => {
           assert.strictEqual((yield* change({ old_password: PASSWORD, new_password: "short" })).status, 400)
           assert.strictEqual((yield* change({ old_password: PASSWORD, new_password: "Brand-New-Pass-1" })).status, 204)
           assert.strictEqual((yield* send(post("/auth/refresh", { refresh_token: session.refresh_token }))).status, 401)
+          assert.strictEqual((yield* send(HttpClientRequest.get("/auth/sessions").pipe(bearer(session.access_token)))).status, 401, "its access token ended too")
           assert.strictEqual((yield* login(address, "Brand-New-Pass-1")).status, 200)
         }))
 
@@ -208,12 +209,20 @@ describe("auth", () => {
           assert.strictEqual(foreign.status, 204)
           assert.strictEqual((yield* send(post("/auth/refresh", { refresh_token: latest.refresh_token }))).status, 200, "another user's logout does not touch it")
 
+          // Logout ends its session's access token with its refresh token; the other sessions go on.
           const five = pairs[4]!
+          const sessionsOf = (pair: { readonly access_token: string }) =>
+            send(HttpClientRequest.get("/auth/sessions").pipe(bearer(pair.access_token)))
           assert.strictEqual((yield* send(post("/auth/logout", { refresh_token: five.refresh_token }).pipe(bearer(five.access_token)))).status, 204)
           assert.strictEqual((yield* send(post("/auth/refresh", { refresh_token: five.refresh_token }))).status, 401)
-          assert.strictEqual((yield* send(post("/auth/logout-all").pipe(bearer(five.access_token)))).status, 204)
-          const left = yield* send(HttpClientRequest.get("/auth/sessions").pipe(bearer(five.access_token)))
-          assert.deepStrictEqual(left.body, [])
+          assert.strictEqual((yield* sessionsOf(five)).status, 401, "the logged-out session's access token")
+          assert.strictEqual((yield* sessionsOf(pairs[1]!)).body.length, 4)
+          // Logout-all ends every session's access token, the caller's own included.
+          assert.strictEqual((yield* send(post("/auth/logout-all").pipe(bearer(pairs[1]!.access_token)))).status, 204)
+          for (const pair of pairs) assert.strictEqual((yield* sessionsOf(pair)).status, 401)
+          assert.strictEqual((yield* send(post("/auth/refresh", { refresh_token: latest.refresh_token }))).status, 401)
+          const again = (yield* login(address)).body
+          assert.strictEqual((yield* sessionsOf(again)).body.length, 1, "a new login starts a new session")
           assert.strictEqual((yield* send(post("/auth/logout-all"))).status, 401)
         }))
 
@@ -223,8 +232,13 @@ describe("auth", () => {
           yield* register(address)
           const results = yield* Effect.forEach(Array.from({ length: 40 }), () => login(address), { concurrency: "unbounded" })
           assert.deepStrictEqual(results.map((r) => r.status), Array(40).fill(200))
-          const sessions = yield* send(HttpClientRequest.get("/auth/sessions").pipe(bearer(results[0]!.body.access_token)))
+          // Evicted sessions' access tokens end with them: a login after the burst reads the five that are left.
+          const after = (yield* login(address)).body
+          const sessions = yield* send(HttpClientRequest.get("/auth/sessions").pipe(bearer(after.access_token)))
           assert.strictEqual(sessions.body.length, 5)
+          const alive = yield* Effect.forEach(results, (r) =>
+            Effect.map(send(HttpClientRequest.get("/auth/sessions").pipe(bearer(r.body.access_token))), (s) => s.status === 200))
+          assert.strictEqual(alive.filter(Boolean).length, 4, "of the burst's 40 sessions, the 4 kept beside the newest")
         }))
 
       it.effect("a queue of password hashes does not hold up other requests' token checks", () =>

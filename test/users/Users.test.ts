@@ -8,7 +8,7 @@ import { HttpClientRequest } from "effect/http"
 import { SqlClient } from "effect/sql/SqlClient"
 import { Cache } from "../../src/infra/Cache.ts"
 import { Tags } from "../../src/listings/CachedReads.ts"
-import { send, userWithToken } from "../utils/Http.ts"
+import { send, userWithToken, withToken } from "../utils/Http.ts"
 import { TestDatabase } from "../utils/TestDatabase.ts"
 import { TestApp, TestRedis } from "../utils/TestInfra.ts"
 
@@ -106,8 +106,6 @@ describe("users", () => {
           const sql = yield* SqlClient
           const admin = yield* userWithToken("admin")
           const client = yield* userWithToken("client")
-          yield* sql`INSERT INTO refresh_tokens (user_id, family_id, token_hash, expires_at)
-                     VALUES (${client.id}, gen_random_uuid(), gen_random_bytes(32), now() + interval '7 days')`
           const forbidden = yield* send(client.as(patch(`/users/${admin.id}/status`, { status: "suspended" })))
           assert.deepStrictEqual([forbidden.status, forbidden.body._tag], [403, "Forbidden"])
           const suspended = yield* send(admin.as(patch(`/users/${client.id}/status`, { status: "suspended" })))
@@ -116,8 +114,10 @@ describe("users", () => {
           const live = yield* sql<{ n: number }>`
             SELECT count(*)::int AS n FROM refresh_tokens WHERE user_id = ${client.id} AND revoked_at IS NULL`
           assert.strictEqual(live[0]!.n, 0)
+          // Suspension ended the user's sessions: reactivated, they sign in again.
           assert.strictEqual((yield* send(admin.as(patch(`/users/${client.id}/status`, { status: "active" })))).body.status, "active")
-          assert.strictEqual((yield* send(client.as(get("/users/me")))).status, 200)
+          assert.strictEqual((yield* send(client.as(get("/users/me")))).status, 401)
+          assert.strictEqual((yield* send((yield* withToken(client.id, "client")).as(get("/users/me")))).status, 200)
           const own = yield* send(admin.as(patch(`/users/${admin.id}/status`, { status: "suspended" })))
           assert.deepStrictEqual([own.status, own.body.rule], [422, "own_status"])
           assert.strictEqual((yield* send(admin.as(patch(`/users/${crypto.randomUUID()}/status`, { status: "active" })))).status, 404)

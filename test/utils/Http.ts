@@ -4,6 +4,7 @@
  */
 import { Effect, Schema } from "effect"
 import { HttpClient, HttpClientRequest } from "effect/http"
+import { SqlClient } from "effect/sql/SqlClient"
 import type { Role, UserId } from "../../src/domain/User.ts"
 import { AccessTokens } from "../../src/users/AccessTokens.ts"
 import { insertUser } from "./fixtures.ts"
@@ -26,13 +27,20 @@ export const send = (request: HttpClientRequest.HttpClientRequest) =>
     return { status: response.status, headers: response.headers, text, body: isJson && text !== "" ? parseJson(text) : undefined } as TestResponse
   })
 
-/** A bearer token for an existing user. */
+/**
+ * A bearer token for an existing user, in a login session of its own (a
+ * refresh-token family, as a login makes): the bearer check accepts a token
+ * only while its session is signed in.
+ */
 export const withToken = (id: UserId, role: Role) =>
-  Effect.map(AccessTokens.use((tokens) => tokens.issue({ id, role })), (token) => ({
-    id,
-    token,
-    as: (request: HttpClientRequest.HttpClientRequest) => HttpClientRequest.bearerToken(request, token)
-  }))
+  Effect.gen(function*() {
+    const sql = yield* SqlClient
+    const [session] = yield* sql<{ id: string }>`
+      INSERT INTO refresh_tokens (user_id, family_id, token_hash, expires_at)
+      VALUES (${id}, gen_random_uuid(), gen_random_bytes(32), now() + interval '7 days') RETURNING family_id AS id`.pipe(Effect.orDie)
+    const token = yield* AccessTokens.use((tokens) => tokens.issue({ id, role }, session!.id))
+    return { id, token, as: (request: HttpClientRequest.HttpClientRequest) => HttpClientRequest.bearerToken(request, token) }
+  })
 
 /** A new user of `role` and a bearer token for it. */
 export const userWithToken = (role: Role) => Effect.flatMap(insertUser(role), (id) => withToken(id as UserId, role))
