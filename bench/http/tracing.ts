@@ -1,11 +1,12 @@
 // @effect-diagnostics processEnv:off
 /**
  * The tracing run of `npm run bench:http` (`npm run bench:tracing` alone):
- * `GET /services/{id}` (a Redis cache hit) and the user overview, each on four
+ * `GET /services/{id}` (a Redis cache hit) and the user overview, each on five
  * service processes — tracing off; 100 % sampling exported in batches to an
- * OTLP/HTTP receiver in this process; 10 % parent-based sampling to it; and
+ * OTLP/HTTP receiver in this process; 10 % parent-based sampling to it;
  * the OTLP tracer with every span dropped (`always_off`), which separates the
- * cost of making spans from the cost of exporting them — in interleaved
+ * cost of making spans from the cost of exporting them; and 100 % with the
+ * function spans exported too (`TRACE_FUNCTION_SPANS=true`) — in interleaved
  * rounds of one run. Then the series count of a `/metrics` scrape, and the
  * cost of one span tree in this process alone (native tracer, OTLP dropped,
  * OTLP exported as JSON and as protobuf). Writes
@@ -87,10 +88,14 @@ const modes = {
     name: "10 % parent-based, exported",
     env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiverUrl, OTEL_TRACES_SAMPLER: "parentbased_traceidratio", OTEL_TRACES_SAMPLER_ARG: "0.1" }
   },
-  dropped: { name: "OTLP tracer, every span dropped", env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiverUrl, OTEL_TRACES_SAMPLER: "always_off" } }
+  dropped: { name: "OTLP tracer, every span dropped", env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiverUrl, OTEL_TRACES_SAMPLER: "always_off" } },
+  functions: {
+    name: "100 %, function spans exported too",
+    env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiverUrl, TRACE_FUNCTION_SPANS: "true" }
+  }
 } as const
 type Mode = keyof typeof modes
-const ports: Record<Mode, number> = { off: 4340, full: 4341, tenth: 4342, dropped: 4343 }
+const ports: Record<Mode, number> = { off: 4340, full: 4341, tenth: 4342, dropped: 4343, functions: 4344 }
 const servers = Object.fromEntries((Object.keys(modes) as Array<Mode>).map((mode) => [
   mode,
   start(["src/main.ts"], {
@@ -134,7 +139,7 @@ const routes = {
   }
 } as const
 type Route = keyof typeof routes
-const order: ReadonlyArray<Mode> = ["off", "full", "tenth", "dropped"]
+const order: ReadonlyArray<Mode> = ["off", "full", "tenth", "dropped", "functions"]
 const runs = new Map<string, Array<Measured & { spans: number }>>()
 const target = (route: Route, mode: Mode) => ({ name: `${routes[route].name}, ${modes[mode].name}`, port: ports[mode], next: routes[route].next })
 
@@ -240,7 +245,7 @@ const report = `# Tracing benchmark
 
 \`npm run bench:tracing\` (\`bench/http/tracing.ts\`, also the last part of \`npm run bench:http\`) on ${Os.cpus().length} cores
 (${Os.cpus()[0]?.model ?? "unknown CPU"}), Node ${process.version}, PostgreSQL ${version}, the seeded dataset at scale 1.
-Four service processes as \`npm run api\` runs them (Redis cache on, rate limits off), differing only in their
+Five service processes as \`npm run api\` runs them (Redis cache on, rate limits off), differing only in their
 telemetry settings; the OTLP/HTTP receiver runs in the benchmark's process, counts the spans and answers 200, as a
 collector on the same host would. autocannon, ${CONNECTIONS} connections, ${WARMUP_S} s of warm-up per target, then ${ROUNDS}
 interleaved rounds of ${DURATION_S} s; each figure is the median of the rounds. Compare within this run only: the machine's
@@ -255,8 +260,10 @@ parent-based sampling — ${verdict(0.03, "tenth")}.
 
 **Which spans are exported.** Function spans (\`Effect.fn\`) fold into the span above them and a batched
 lookup's statement span stands for its batch (\`otel/README.md\`), so a cache hit exports its server span alone and
-the overview one span per statement (before: 2.2 and 13.0 spans per request, and 19.9 % and 12.2 % at 100 % in the run of
-2026-12-01).
+the overview one span per statement. The last row of each route exports the function spans too
+(\`TRACE_FUNCTION_SPANS=true\`): ${fmt(result("service", "functions").spans, 1)} and ${fmt(result("overview", "functions").spans, 1)} spans per request, costing
+${pct(cost("service", "functions"))} and ${pct(cost("overview", "functions"))} against ${pct(cost("service", "full"))} and ${pct(cost("overview", "full"))} folded (server CPU
+${fmt(result("service", "functions").cpuUs)} and ${fmt(result("overview", "functions").cpuUs)} against ${fmt(result("service", "full").cpuUs)} and ${fmt(result("overview", "full").cpuUs)} µs per request).
 
 **What the cost is made of.** Effect's tracer makes every span whether or not it is exported (with tracing off
 they are its native, unexported kind), so what export adds is the OTLP span objects and, for a sampled span, its
