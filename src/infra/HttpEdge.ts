@@ -270,6 +270,8 @@ const edge = (showStatements: boolean) => HttpRouter.middleware((app) =>
     )
   }), { global: true })
 
+const proxyEntries = (raw: string) => raw.split(",").map((s) => s.trim()).filter((s) => s.length > 0)
+
 /** A proxy's address or network: `10.0.0.0/8`, `fd00::/8`, or one address (`10.0.0.7`, a /32 or /128). */
 const parseNetwork = (entry: string) =>
   IpNetwork.fromString(entry.includes("/") ? entry : `${entry}/${entry.includes(":") ? 128 : 32}`)
@@ -285,10 +287,6 @@ export const TrustedProxies = Config.schema(
   Config.map((raw) => proxyEntries(raw).map((entry) => Result.getOrThrow(parseNetwork(entry)))),
   Config.withDefault([])
 )
-
-function proxyEntries(raw: string) {
-  return raw.split(",").map((s) => s.trim()).filter((s) => s.length > 0)
-}
 
 /**
  * Behind the proxies listed in `TRUSTED_PROXIES` (comma-separated addresses

@@ -78,7 +78,9 @@ const functionSpanName = /^[A-Z][A-Za-z0-9]*\.[a-z][A-Za-z0-9]*$/
 /**
  * A span folded into the nearest real span above it: it takes that span's ids,
  * so its children become that span's children, and hands it its attributes,
- * events and links. Nothing of its own is exported.
+ * events and links. Nothing of its own is exported, not even a failure it
+ * ends with: the span above records its own outcome, and a failure that was
+ * recovered from leaves no trace.
  */
 class FoldedSpan implements Tracer.Span {
   readonly _tag = "Span"

@@ -2,8 +2,9 @@
  * Access tokens: HS256 JWTs (`sub`, `role`, `sid`, `exp`), 30 minutes, signed
  * with `JWT_SECRET`. `sid` is the login session (the refresh-token family)
  * the token was issued to: the bearer check accepts it only while that
- * session is signed in, so logout, logout-all, a password change and
- * suspension end the session's access tokens at once. Verification pins the
+ * session is signed in, so whatever ends the session — logout, logout-all,
+ * eviction by a sixth login, reuse revocation, a password change or reset,
+ * suspension — ends its access tokens at once. Verification pins the
  * algorithm, so a token claiming `none` or an asymmetric algorithm is rejected.
  */
 import { Context, Data, Effect, Layer, Option, Redacted, Schema } from "effect"
