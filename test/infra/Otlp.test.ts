@@ -207,4 +207,34 @@ describe("OTLP export", () => {
         assert.deepStrictEqual(missing(), [], "every metric was pushed")
       }))
   })
+
+  it.effect("function spans fold into their parent unless TRACE_FUNCTION_SPANS=true exports them", () =>
+    Effect.gen(function*() {
+      const lookup = Effect.fn("Services.get")(function*() {
+        yield* Effect.annotateCurrentSpan("service.id", "s-1")
+        yield* Effect.void.pipe(Effect.withSpan("cache.fill service"))
+      })
+      const exported = (functionSpans: boolean) =>
+        Effect.gen(function*() {
+          const receiver = yield* otlpReceiver
+          yield* lookup().pipe(
+            Effect.withSpan("GET /services/{id}", { kind: "server" }),
+            // Closing the telemetry layer flushes its spans to the receiver.
+            Effect.provide(TelemetryLive.pipe(Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({
+              OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+              TRACE_FUNCTION_SPANS: String(functionSpans)
+            })))))
+          )
+          return spansOf(receiver.received)
+        }).pipe(Effect.scoped)
+
+      const folded = yield* exported(false)
+      assert.deepStrictEqual(folded.map((s) => s.name).sort(), ["GET /services/{id}", "cache.fill service"])
+      const server = folded.find((s) => s.kind === SERVER)!
+      assert.strictEqual(folded.find((s) => s.name === "cache.fill service")!.parentSpanId, server.spanId)
+      assert.strictEqual(server.attributes["service.id"], "s-1", "the function's annotation is on the span above it")
+
+      const all = yield* exported(true)
+      assert.deepStrictEqual(all.map((s) => s.name).sort(), ["GET /services/{id}", "Services.get", "cache.fill service"])
+    }))
 })
