@@ -8,7 +8,7 @@
  * It also gives each request its `RequestScope` (statement count, lookup
  * cache) and records its duration by route template.
  */
-import { ByteSize, Cause, Config, Context, Duration, Effect, identity, Layer, Metric, Option, Result, Schema, Tracer } from "effect"
+import { ByteSize, Cause, Context, Duration, Effect, identity, Layer, Metric, Option, Schema, Tracer } from "effect"
 import { HttpIncomingMessage, HttpMiddleware, HttpRouter, HttpServerRequest, HttpServerResponse, HttpTraceContext } from "effect/http"
 import { IpNetwork } from "effect/net"
 import { HttpApiError } from "effect/http-api"
@@ -270,23 +270,12 @@ const edge = (showStatements: boolean) => HttpRouter.middleware((app) =>
     )
   }), { global: true })
 
-const proxyEntries = (raw: string) => raw.split(",").map((s) => s.trim()).filter((s) => s.length > 0)
-
 /** A proxy's address or network: `10.0.0.0/8`, `fd00::/8`, or one address (`10.0.0.7`, a /32 or /128). */
 const parseNetwork = (entry: string) =>
   IpNetwork.fromString(entry.includes("/") ? entry : `${entry}/${entry.includes(":") ? 128 : 32}`)
 
 /** `TRUSTED_PROXIES`; a bad entry fails start-up, named. */
-export const TrustedProxies = Config.schema(
-  Schema.String.check(Schema.makeFilter((raw: string) => {
-    const bad = proxyEntries(raw).filter((entry) => Result.isFailure(parseNetwork(entry)))
-    return bad.length === 0 || `not an IP address or network: ${bad.join(", ")}`
-  })),
-  "TRUSTED_PROXIES"
-).pipe(
-  Config.map((raw) => proxyEntries(raw).map((entry) => Result.getOrThrow(parseNetwork(entry)))),
-  Config.withDefault([])
-)
+export const TrustedProxies = Settings.listOf("TRUSTED_PROXIES", parseNetwork, "not an IP address or network")
 
 /**
  * Behind the proxies listed in `TRUSTED_PROXIES` (comma-separated addresses

@@ -4,7 +4,7 @@
  * Each Layer reads what it needs through these, so a missing or malformed value
  * fails start-up with a `ConfigError` naming the variable (see `main.ts`).
  */
-import { Config, Duration, Schema } from "effect"
+import { Config, Duration, Result, Schema } from "effect"
 import { decodeIssues, summarizeIssues } from "../domain/Errors.ts"
 
 const IntFromString = Schema.NumberFromString.check(Schema.isInt())
@@ -30,11 +30,26 @@ export const seconds = (name: string, defaultS: number, min = 1) =>
 /** `true`/`false` (also `1`/`0`, `yes`/`no`, `on`/`off`), with a default. */
 export const flag = (name: string, defaultValue: boolean) => Config.Boolean(name).pipe(Config.withDefault(defaultValue))
 
+const entries = (raw: string) => raw.split(",").map((s) => s.trim()).filter((s) => s.length > 0)
+
 /** A comma-separated list. */
 export const list = (name: string, defaultValue: ReadonlyArray<string>): Config.Config<ReadonlyArray<string>> =>
-  Config.String(name).pipe(
-    Config.map((raw) => raw.split(",").map((s) => s.trim()).filter((s) => s.length > 0)),
-    Config.withDefault(defaultValue)
+  Config.String(name).pipe(Config.map(entries), Config.withDefault(defaultValue))
+
+/**
+ * A comma-separated list of what `parse` makes of each entry, empty when
+ * unset; entries it refuses fail start-up, named after `refused`.
+ */
+export const listOf = <A>(name: string, parse: (entry: string) => Result.Result<A, unknown>, refused: string) =>
+  Config.schema(
+    Schema.String.check(Schema.makeFilter((raw: string) => {
+      const bad = entries(raw).filter((entry) => Result.isFailure(parse(entry)))
+      return bad.length === 0 || `${refused}: ${bad.join(", ")}`
+    })),
+    name
+  ).pipe(
+    Config.map((raw): ReadonlyArray<A> => entries(raw).map((entry) => Result.getOrThrow(parse(entry)))),
+    Config.withDefault([])
   )
 
 /** `DATA_DIR`: where files, backups, outboxes and the embedded database live. */
