@@ -3,7 +3,7 @@
  * Twilio-style HTTP API, the outbox directory and the real Postgres.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { ConfigProvider, Effect, Exit, Layer, Result, Schema } from "effect"
+import { ConfigProvider, Effect, Exit, Layer, Schema } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
 import * as Fs from "node:fs/promises"
 import * as Os from "node:os"
@@ -78,7 +78,7 @@ describe("delivery tasks", () => {
           assert.match(files[0]!, /Subject: Welcome to MapleHustle/)
         }).pipe(Effect.scoped))
 
-      it.effect("sealed variables are opened for the email and nowhere else; a seal that does not open fails permanently", () =>
+      it.effect("sealed variables are opened for the email; a seal that does not open fails permanently", () =>
         Effect.gen(function*() {
           const dir = yield* tempDir
           const tasks = yield* tasksWith({ DATA_DIR: dir })
@@ -95,14 +95,15 @@ describe("delivery tasks", () => {
             Effect.provide(SecretsLive.pipe(Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({ JWT_SECRET: `${TEST_JWT_SECRET}-rotated` })))))
           )
           const foreign = otherSeal.seal(Schema.encodeSync(SealedVariables)({ token: "t", link: "l" }))
-          const altered = `${sealed.slice(0, -2)}${sealed.endsWith("A") ? "B" : "A"}${sealed.slice(-1)}`
+          // One character of the ciphertext changed (the second to last: the last may hold only padding bits).
+          const altered = `${sealed.slice(0, -2)}${sealed.at(-2) === "A" ? "B" : "A"}${sealed.slice(-1)}`
+          assert.notStrictEqual(altered, sealed)
           for (const bad of [foreign, altered, "plain text"]) {
             const exit = yield* Effect.exit(run(tasks, new SendEmail({ to: "cy@example.com", template: "email_verification", variables: { name: "Cy" }, sealed: bad })))
             assert.match(String(exit), /PermanentJobFailure/)
             assert.match(String(exit), /sealed variables do not open/)
           }
           assert.strictEqual((yield* outboxFiles(dir)).length, 1, "nothing more was sent")
-          assert.isTrue(Result.isFailure(seal.open(foreign)))
         }).pipe(Effect.scoped))
 
       it.effect("a template missing a variable fails permanently", () =>
