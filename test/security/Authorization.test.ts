@@ -34,7 +34,7 @@ import { HttpApi } from "effect/http-api"
 import { SqlClient } from "effect/sql/SqlClient"
 import sharp from "sharp"
 import { Api } from "../../src/Api.ts"
-import { insertBooking, insertItem, insertService, insertUser } from "../utils/fixtures.ts"
+import { insertBooking, insertItem, insertService, insertUser, unique } from "../utils/fixtures.ts"
 import { send, userWithToken } from "../utils/Http.ts"
 import { TestDatabase } from "../utils/TestDatabase.ts"
 import { TestApp, TestRedis } from "../utils/TestInfra.ts"
@@ -60,8 +60,6 @@ const json = (method: "POST" | "PATCH" | "PUT", path: string, body: unknown = {}
 const get = (path: string) => HttpClientRequest.get(path)
 const del = (path: string) => HttpClientRequest.delete(path)
 
-let counter = 0
-const unique = () => `${Date.now().toString(36)}${(counter++).toString(36)}`
 /** A distinct hour for each fresh booking, so none overlaps another of the provider. */
 let bookingHour = 0
 

@@ -14,6 +14,7 @@ import { HttpClientRequest } from "effect/http"
 import { SqlClient } from "effect/sql/SqlClient"
 import { LoggingLive } from "../../src/infra/Telemetry.ts"
 import { send } from "../utils/Http.ts"
+import { uniqueEmail } from "../utils/fixtures.ts"
 import { TestDatabase } from "../utils/TestDatabase.ts"
 import { TestApp, TestRedis } from "../utils/TestInfra.ts"
 
@@ -31,8 +32,6 @@ const capture = Layer.unwrap(Effect.sync(() => {
 
 const post = (path: string, body: unknown) => HttpClientRequest.post(path).pipe(HttpClientRequest.bodyJsonUnsafe(body))
 
-let counter = 0
-const email = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${counter++}@example.ca`
 const PASSWORD = "Secret-Maple-Syrup-2026!"
 const WRONG_PASSWORD = "Wrong-Guess-Password-7?"
 const FAILING_NAME = "Boom Registration"
@@ -64,7 +63,7 @@ describe("security: logs", () => {
         const sql = yield* SqlClient
         yield* failingInserts
         const before = lines.length
-        const address = email("logs")
+        const address = uniqueEmail("logs")
 
         const registered = yield* register(address)
         assert.strictEqual(registered.status, 201)
@@ -72,7 +71,7 @@ describe("security: logs", () => {
         assert.strictEqual(first.status, 200)
         const wrong = yield* login(address, WRONG_PASSWORD)
         assert.strictEqual(wrong.status, 401)
-        const unknown = yield* login(email("nobody"), WRONG_PASSWORD)
+        const unknown = yield* login(uniqueEmail("nobody"), WRONG_PASSWORD)
         assert.strictEqual(unknown.status, 401)
         const second = yield* send(post("/auth/refresh", { refresh_token: first.body.refresh_token }))
         assert.strictEqual(second.status, 200)
@@ -80,7 +79,7 @@ describe("security: logs", () => {
         const reused = yield* send(post("/auth/refresh", { refresh_token: first.body.refresh_token }))
         assert.strictEqual(reused.status, 401)
         // A 500 while the password (and its new hash) are in flight, and one after a login verified the stored hash.
-        const failedRegistration = yield* register(email("boom"), FAILING_NAME)
+        const failedRegistration = yield* register(uniqueEmail("boom"), FAILING_NAME)
         assert.strictEqual(failedRegistration.status, 500)
         const failedLogin = yield* send(
           post("/auth/login", { email: address, password: PASSWORD }).pipe(HttpClientRequest.setHeader("user-agent", FAILING_AGENT))

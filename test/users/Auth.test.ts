@@ -9,6 +9,7 @@ import { SqlClient } from "effect/sql/SqlClient"
 import { SealedVariables } from "../../src/domain/Job.ts"
 import { PayloadSeal } from "../../src/infra/Secrets.ts"
 import { send } from "../utils/Http.ts"
+import { uniqueEmail } from "../utils/fixtures.ts"
 import { TestDatabase } from "../utils/TestDatabase.ts"
 import { TestApp, TestRedis } from "../utils/TestInfra.ts"
 
@@ -16,8 +17,6 @@ const post = (path: string, body?: unknown) =>
   body === undefined ? HttpClientRequest.post(path) : HttpClientRequest.post(path).pipe(HttpClientRequest.bodyJsonUnsafe(body))
 const bearer = (token: string) => HttpClientRequest.bearerToken(token)
 
-let counter = 0
-const email = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${counter++}@example.ca`
 const PASSWORD = "Maple-Syrup-2026"
 
 const register = (address: string, role: "client" | "provider" = "client") =>
@@ -47,7 +46,7 @@ describe("auth", () => {
       it.effect("register creates the account and, in its transaction, a welcome and a verification email", () =>
         Effect.gen(function*() {
           const sql = yield* SqlClient
-          const address = email("new")
+          const address = uniqueEmail("new")
           const created = yield* send(post("/auth/register", {
             email: ` ${address} `, password: PASSWORD, name: " Jean Dupuis ", role: "provider", postal_code: "m5v 2t6", province_code: "on"
           }))
@@ -73,7 +72,7 @@ describe("auth", () => {
       it.effect("register: 409 for a taken email in any case, 400 naming each rule; nothing is written", () =>
         Effect.gen(function*() {
           const sql = yield* SqlClient
-          const address = email("taken")
+          const address = uniqueEmail("taken")
           assert.strictEqual((yield* register(address)).status, 201)
           const count = sql<{ users: number; jobs: number }>`
             SELECT (SELECT count(*)::int FROM users) AS users, (SELECT count(*)::int FROM jobs) AS jobs`
@@ -82,7 +81,7 @@ describe("auth", () => {
           assert.deepStrictEqual([taken.status, taken.body._tag], [409, "EmailTaken"])
           for (const [password, rule] of [["short1!A", null], ["nouppercase1!", "an uppercase letter"], ["NOLOWERCASE1!", "a lowercase letter"],
             ["NoDigits!!", "a digit"], ["NoSymbols123", "a symbol"], ["Sh0rt!", "at least 8 characters"]] as const) {
-            const response = yield* send(post("/auth/register", { email: email("p"), password, name: "Jean Dupuis", role: "client" }))
+            const response = yield* send(post("/auth/register", { email: uniqueEmail("p"), password, name: "Jean Dupuis", role: "client" }))
             if (rule === null) {
               assert.strictEqual(response.status, 201, password)
               continue
@@ -90,7 +89,7 @@ describe("auth", () => {
             assert.deepStrictEqual([response.status, response.body.issues[0]?.path], [400, ["password"]], password)
             assert.include(response.body.message, rule)
           }
-          const admin = yield* send(post("/auth/register", { email: email("a"), password: PASSWORD, name: "Jean Dupuis", role: "admin" }))
+          const admin = yield* send(post("/auth/register", { email: uniqueEmail("a"), password: PASSWORD, name: "Jean Dupuis", role: "admin" }))
           assert.deepStrictEqual([admin.status, admin.body.issues[0]?.path], [400, ["role"]])
           const bad = yield* send(post("/auth/register", { email: "not-an-email", password: PASSWORD, name: "J", role: "client", postal_code: "123" }))
           assert.sameMembers(bad.body.issues.map((i: { path: Array<string> }) => i.path[0]), ["email", "name", "postal_code"])
@@ -101,7 +100,7 @@ describe("auth", () => {
       it.effect("login: a token pair that works; the same 401 for a wrong password or an unknown email; 403 when suspended", () =>
         Effect.gen(function*() {
           const sql = yield* SqlClient
-          const address = email("login")
+          const address = uniqueEmail("login")
           yield* register(address)
           const ok = yield* login(address.toUpperCase())
           assert.strictEqual(ok.status, 200)
@@ -110,7 +109,7 @@ describe("auth", () => {
           const me = yield* send(HttpClientRequest.get("/users/me").pipe(bearer(ok.body.access_token)))
           assert.deepStrictEqual([me.status, me.body.email], [200, address])
           const wrongPassword = yield* login(address, "Wrong-Password-1")
-          const unknown = yield* login(email("nobody"))
+          const unknown = yield* login(uniqueEmail("nobody"))
           assert.deepStrictEqual([wrongPassword.status, wrongPassword.body], [401, { _tag: "InvalidCredentials", message: "Wrong email or password" }])
           assert.deepStrictEqual([unknown.status, unknown.body], [wrongPassword.status, wrongPassword.body])
           yield* sql`UPDATE users SET status = 'suspended' WHERE email = ${address}`
@@ -120,7 +119,7 @@ describe("auth", () => {
 
       it.effect("refresh rotates; presenting a rotated token revokes its whole family", () =>
         Effect.gen(function*() {
-          const address = email("refresh")
+          const address = uniqueEmail("refresh")
           yield* register(address)
           const first = (yield* login(address)).body
           const second = yield* send(post("/auth/refresh", { refresh_token: first.refresh_token }))
@@ -138,7 +137,7 @@ describe("auth", () => {
       it.effect("verify-email: the emailed token verifies once; unknown, used and expired tokens are 400", () =>
         Effect.gen(function*() {
           const sql = yield* SqlClient
-          const address = email("verify")
+          const address = uniqueEmail("verify")
           yield* register(address)
           const token = (yield* emailedToken(address, "email_verification"))!
           assert.strictEqual((yield* send(post("/auth/verify-email", { token }))).status, 204)
@@ -147,7 +146,7 @@ describe("auth", () => {
           const again = yield* send(post("/auth/verify-email", { token }))
           assert.deepStrictEqual([again.status, again.body._tag], [400, "InvalidToken"])
           assert.strictEqual((yield* send(post("/auth/verify-email", { token: "nope" }))).status, 400)
-          const late = email("late")
+          const late = uniqueEmail("late")
           yield* register(late)
           const lateToken = (yield* emailedToken(late, "email_verification"))!
           yield* sql`UPDATE user_tokens SET created_at = now() - interval '2 days', expires_at = now() - interval '1 day'
@@ -157,14 +156,14 @@ describe("auth", () => {
 
       it.effect("forgot / reset password: same 202 for any email; the token resets once and signs out everywhere", () =>
         Effect.gen(function*() {
-          const address = email("reset")
+          const address = uniqueEmail("reset")
           yield* register(address)
           const session = (yield* login(address)).body
           const known = yield* send(post("/auth/forgot-password", { email: address }))
-          const unknown = yield* send(post("/auth/forgot-password", { email: email("ghost") }))
+          const unknown = yield* send(post("/auth/forgot-password", { email: uniqueEmail("ghost") }))
           assert.deepStrictEqual([known.status, known.text], [202, unknown.text])
           assert.strictEqual(unknown.status, 202)
-          assert.isUndefined(yield* emailedToken(email("ghost"), "password_reset"))
+          assert.isUndefined(yield* emailedToken(uniqueEmail("ghost"), "password_reset"))
           const token = (yield* emailedToken(address, "password_reset"))!
           const weak = yield* send(post("/auth/reset-password", { token, new_password: "weak" }))
           assert.strictEqual(weak.status, 400)
@@ -178,7 +177,7 @@ describe("auth", () => {
 
       it.effect("change-password: 400 for a wrong old password; success signs out every session", () =>
         Effect.gen(function*() {
-          const address = email("change")
+          const address = uniqueEmail("change")
           yield* register(address)
           const session = (yield* login(address)).body
           const change = (body: unknown) => send(post("/auth/change-password", body).pipe(bearer(session.access_token)))
@@ -193,7 +192,7 @@ describe("auth", () => {
 
       it.effect("at most 5 sessions; logout revokes one of the caller's, logout-all all of them", () =>
         Effect.gen(function*() {
-          const address = email("sessions")
+          const address = uniqueEmail("sessions")
           yield* register(address)
           const pairs = yield* Effect.forEach([1, 2, 3, 4, 5, 6], () => Effect.map(login(address), (r) => r.body))
           const latest = pairs.at(-1)!
@@ -202,7 +201,7 @@ describe("auth", () => {
           assert.deepStrictEqual(Object.keys(sessions.body[0]).sort(), ["created_at", "expires_at", "id", "last_used_at", "user_agent"])
           assert.strictEqual((yield* send(post("/auth/refresh", { refresh_token: pairs[0]!.refresh_token }))).status, 401, "the oldest was evicted")
 
-          const other = email("other")
+          const other = uniqueEmail("other")
           yield* register(other)
           const stranger = (yield* login(other)).body
           const foreign = yield* send(post("/auth/logout", { refresh_token: latest.refresh_token }).pipe(bearer(stranger.access_token)))
@@ -228,7 +227,7 @@ describe("auth", () => {
 
       it.effect("concurrent logins of one user all succeed and still leave at most 5 sessions", () =>
         Effect.gen(function*() {
-          const address = email("concurrent")
+          const address = uniqueEmail("concurrent")
           yield* register(address)
           const results = yield* Effect.forEach(Array.from({ length: 40 }), () => login(address), { concurrency: "unbounded" })
           assert.deepStrictEqual(results.map((r) => r.status), Array(40).fill(200))
@@ -243,14 +242,14 @@ describe("auth", () => {
 
       it.effect("a queue of password hashes does not hold up other requests' token checks", () =>
         Effect.gen(function*() {
-          const address = email("busy")
+          const address = uniqueEmail("busy")
           yield* register(address)
           const { access_token } = (yield* login(address)).body
           // 24 logins at once, each a hash (unknown emails are checked against a dummy one).
           let answered = 0
           const first = yield* Deferred.make<void>()
           const logins = yield* Effect.forkChild(Effect.forEach(Array.from({ length: 24 }), () =>
-            login(email("nobody")).pipe(Effect.andThen(Effect.sync(() => answered++)), Effect.andThen(Deferred.succeed(first, undefined))), { concurrency: "unbounded", discard: true }))
+            login(uniqueEmail("nobody")).pipe(Effect.andThen(Effect.sync(() => answered++)), Effect.andThen(Deferred.succeed(first, undefined))), { concurrency: "unbounded", discard: true }))
           // Once one has answered, the others are hashing or queued for it.
           yield* Deferred.await(first)
           const before = answered

@@ -12,12 +12,11 @@ import { HttpClientRequest } from "effect/http"
 import { TrustedProxies } from "../../src/infra/HttpEdge.ts"
 import { RateLimiter } from "../../src/infra/RateLimiter.ts"
 import { send } from "../utils/Http.ts"
+import { uniqueEmail } from "../utils/fixtures.ts"
 import { TestDatabase } from "../utils/TestDatabase.ts"
 import { TestAppWith, TestRateLimiter, TestRedis } from "../utils/TestInfra.ts"
 
 const post = (path: string, body: unknown) => HttpClientRequest.post(path).pipe(HttpClientRequest.bodyJsonUnsafe(body))
-let counter = 0
-const email = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${counter++}@example.ca`
 const PASSWORD = "Maple-Syrup-2026"
 const register = (address: string) => send(post("/auth/register", { email: address, password: PASSWORD, name: "Jean Dupuis", role: "client" }))
 const login = (address: string, password: string) => send(post("/auth/login", { email: address, password }))
@@ -34,8 +33,8 @@ describe("rate limits", () => {
   it.layer(Limited(), options)("per address", (it) => {
     it.effect("register allows 5 a minute from one address, then 429 with Retry-After", () =>
       Effect.gen(function*() {
-        for (let i = 0; i < 5; i++) assert.strictEqual((yield* register(email("r"))).status, 201, `registration ${i + 1}`)
-        const limited = yield* register(email("r"))
+        for (let i = 0; i < 5; i++) assert.strictEqual((yield* register(uniqueEmail("r"))).status, 201, `registration ${i + 1}`)
+        const limited = yield* register(uniqueEmail("r"))
         assert.deepStrictEqual([limited.status, limited.body._tag], [429, "RateLimited"])
         assert.isAtLeast(Number(limited.headers["retry-after"]), 1)
         assert.isAtMost(Number(limited.headers["retry-after"]), 60)
@@ -44,7 +43,7 @@ describe("rate limits", () => {
 
     it.effect("login allows 10 a minute from one address", () =>
       Effect.gen(function*() {
-        const statuses = yield* Effect.forEach(Array.from({ length: 11 }), (_, i) => Effect.map(login(email(`l${i}`), PASSWORD), (r) => r.status))
+        const statuses = yield* Effect.forEach(Array.from({ length: 11 }), (_, i) => Effect.map(login(uniqueEmail(`l${i}`), PASSWORD), (r) => r.status))
         assert.deepStrictEqual(statuses, [...Array.from({ length: 10 }, () => 401), 429])
       }))
   })
@@ -53,7 +52,7 @@ describe("rate limits", () => {
     it.effect("X-Forwarded-For from the client's own socket is ignored: a new header each time buys no new budget", () =>
       Effect.gen(function*() {
         const statuses = yield* Effect.forEach(Array.from({ length: 11 }), (_, i) =>
-          Effect.map(loginFrom(`203.0.113.${i + 1}`, email(`s${i}`)), (r) => r.status))
+          Effect.map(loginFrom(`203.0.113.${i + 1}`, uniqueEmail(`s${i}`)), (r) => r.status))
         assert.deepStrictEqual(statuses, [...Array.from({ length: 10 }, () => 401), 429])
       }))
   })
@@ -63,11 +62,11 @@ describe("rate limits", () => {
     it.effect("each forwarded client has its own budget; a spoofed entry left of the proxy's does not count", () =>
       Effect.gen(function*() {
         const first = yield* Effect.forEach(Array.from({ length: 11 }), (_, i) =>
-          Effect.map(loginFrom("198.51.100.7", email(`p${i}`)), (r) => r.status))
+          Effect.map(loginFrom("198.51.100.7", uniqueEmail(`p${i}`)), (r) => r.status))
         assert.deepStrictEqual(first, [...Array.from({ length: 10 }, () => 401), 429])
-        assert.strictEqual((yield* loginFrom("198.51.100.8", email("q"))).status, 401, "another client is not limited")
+        assert.strictEqual((yield* loginFrom("198.51.100.8", uniqueEmail("q"))).status, 401, "another client is not limited")
         // The client sent "6.6.6.6"; the proxy appended the address it saw: the limit is that address's.
-        assert.strictEqual((yield* loginFrom("6.6.6.6, 198.51.100.7", email("r"))).status, 429)
+        assert.strictEqual((yield* loginFrom("6.6.6.6, 198.51.100.7", uniqueEmail("r"))).status, 429)
       }))
   })
 
@@ -87,8 +86,8 @@ describe("rate limits", () => {
   it.layer(Limited(), options)("per email", (it) => {
     it.effect("5 failed logins lock the email for 15 minutes, even for the right password; other emails are free", () =>
       Effect.gen(function*() {
-        const victim = email("victim")
-        const other = email("other")
+        const victim = uniqueEmail("victim")
+        const other = uniqueEmail("other")
         yield* register(victim)
         yield* register(other)
         for (let i = 0; i < 5; i++) assert.strictEqual((yield* login(victim, "Wrong-Guess-1")).status, 401)
@@ -103,7 +102,7 @@ describe("rate limits", () => {
   it.layer(Limited(), options)("per email, at once", (it) => {
     it.effect("a burst of guesses at one email gets 5, not one per request: each counts before it is checked", () =>
       Effect.gen(function*() {
-        const victim = email("burst")
+        const victim = uniqueEmail("burst")
         yield* register(victim)
         const statuses = yield* Effect.forEach(Array.from({ length: 8 }), (_, i) => Effect.map(login(victim, `Wrong-Guess-${i}`), (r) => r.status), {
           concurrency: "unbounded"

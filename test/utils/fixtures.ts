@@ -6,7 +6,11 @@ import { Effect } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
 
 let counter = 0
-const unique = () => `${Date.now().toString(36)}${(counter++).toString(36)}`
+/** A string no other call in this run returns. */
+export const unique = () => `${Date.now().toString(36)}${(counter++).toString(36)}`
+
+/** An email address no other test of this run uses. */
+export const uniqueEmail = (prefix: string) => `${prefix}-${unique()}@example.ca`
 
 export const insertUser = (role: "client" | "provider" | "admin", fields: { readonly provinceCode?: string } = {}) =>
   SqlClient.use((sql) =>
