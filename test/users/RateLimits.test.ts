@@ -24,9 +24,11 @@ const login = (address: string, password: string) => send(post("/auth/login", { 
 const loginFrom = (forwardedFor: string, address: string) =>
   send(post("/auth/login", { email: address, password: PASSWORD }).pipe(HttpClientRequest.setHeader("x-forwarded-for", forwardedFor)))
 
-const Limited = () => TestAppWith({ rateLimits: true }).pipe(Layer.provideMerge(Layer.mergeAll(TestDatabase(), TestRedis())))
-const LimitedBehind = (trustedProxies: string) =>
-  TestAppWith({ rateLimits: true, trustedProxies }).pipe(Layer.provideMerge(Layer.mergeAll(TestDatabase(), TestRedis())))
+/** The app with its limits on; `trustedProxies`: behind those proxies (`TRUSTED_PROXIES`). */
+const Limited = (trustedProxies?: string) =>
+  TestAppWith({ rateLimits: true, ...(trustedProxies === undefined ? {} : { trustedProxies }) }).pipe(
+    Layer.provideMerge(Layer.mergeAll(TestDatabase(), TestRedis()))
+  )
 const options = { timeout: "60 seconds", excludeTestServices: true } as const
 
 describe("rate limits", () => {
@@ -58,7 +60,7 @@ describe("rate limits", () => {
   })
 
   // The test's client connects over loopback: the proxy in front of the service.
-  it.layer(LimitedBehind("127.0.0.1, ::1"), options)("per address, behind TRUSTED_PROXIES", (it) => {
+  it.layer(Limited("127.0.0.1, ::1"), options)("per address, behind TRUSTED_PROXIES", (it) => {
     it.effect("each forwarded client has its own budget; a spoofed entry left of the proxy's does not count", () =>
       Effect.gen(function*() {
         const first = yield* Effect.forEach(Array.from({ length: 11 }), (_, i) =>
