@@ -128,7 +128,8 @@ class FoldedSpan implements Tracer.Span {
  * `tracer`, with function spans folded into their parents: a trace keeps the
  * request, its statements, cache fills, transactions and jobs, and each
  * function's annotations and events land on the span above it. Every span
- * exported costs the request about 30 µs (`docs/benchmarks/tracing.md`), and
+ * exported costs the request about 30 µs of the exporter's work, and more of
+ * the server's CPU under load (`docs/benchmarks/tracing.md`), and
  * a function span says little its parent and children do not.
  * `TRACE_FUNCTION_SPANS=true` exports them too, for a closer look.
  */

@@ -218,7 +218,7 @@ describe("overviews", () => {
             Effect.provideService(RequestScope.CurrentRequestScope, RequestScope.make()),
             Effect.provideService(Tracer.Tracer, tracer)
           )
-          // A batch's span is its statement's, named for the lookup it answers.
+          // A batch's span is its statement's, carrying the name of the lookup it answers.
           const lookups = spans.filter((span) => span.attributes.has("code.function.name"))
           assert.isTrue(lookups.every((span) => span.kind === "client"))
           spansPerSize.push(spans.map((span) => `${span.name} ${span.attributes.get("code.function.name") ?? ""}`).sort())
